@@ -1,0 +1,188 @@
+"""Command line: ``wix-loyalty-emulator`` and ``python -m emulator``.
+
+Every option can also come from an environment variable, named in its help text.
+Command-line options win over environment variables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import WixError
+from .settings import CLOCK_MODES, JOB_MODES, PROGRAM_STATUSES, Settings
+
+logger = logging.getLogger("emulator")
+
+ENV_PREFIX = "WIX_EMULATOR_"
+
+
+def _env(name: str, default: Any) -> Any:
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = Settings()
+    parser = argparse.ArgumentParser(
+        prog="wix-loyalty-emulator",
+        description="Serve an offline emulator of the Wix Loyalty and Async Job REST APIs.",
+    )
+    add = parser.add_argument
+    add(
+        "--host",
+        default=_env("HOST", "127.0.0.1"),
+        help="address to bind (env WIX_EMULATOR_HOST; default 127.0.0.1)",
+    )
+    add(
+        "--port",
+        type=int,
+        default=int(_env("PORT", 8080)),
+        help="port to bind, 0 for a free one (env WIX_EMULATOR_PORT; default 8080)",
+    )
+    add(
+        "--log-level",
+        default=_env("LOG_LEVEL", "info"),
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="log level (env WIX_EMULATOR_LOG_LEVEL; default info)",
+    )
+    add(
+        "--clock",
+        default=_env("CLOCK", defaults.clock),
+        choices=CLOCK_MODES,
+        help="'system' follows wall-clock time; 'manual' moves only through "
+        "POST /_emulator/clock/advance (env WIX_EMULATOR_CLOCK; default system)",
+    )
+    add(
+        "--job-mode",
+        default=_env("JOB_MODE", defaults.job_mode),
+        choices=JOB_MODES,
+        help="'timed' jobs wait --job-delay then apply --job-rate accounts per second; "
+        "'immediate' jobs finish before the bulk response returns; 'manual' jobs move "
+        "only through /_emulator/jobs calls (env WIX_EMULATOR_JOB_MODE; default timed)",
+    )
+    add(
+        "--job-delay",
+        type=float,
+        default=float(_env("JOB_DELAY", defaults.job_start_delay)),
+        help="seconds a timed job stays INITIALIZED (env WIX_EMULATOR_JOB_DELAY; "
+        f"default {defaults.job_start_delay})",
+    )
+    add(
+        "--job-rate",
+        type=float,
+        default=float(_env("JOB_RATE", defaults.job_rate)),
+        help="accounts per second a timed job applies (env WIX_EMULATOR_JOB_RATE; "
+        f"default {defaults.job_rate:g})",
+    )
+    add(
+        "--program-status",
+        default=_env("PROGRAM_STATUS", defaults.initial_program_status),
+        choices=PROGRAM_STATUSES,
+        help="program status of a new site (env WIX_EMULATOR_PROGRAM_STATUS; default ACTIVE)",
+    )
+    add(
+        "--seed",
+        default=_env("SEED", None),
+        metavar="FILE",
+        help="JSON seed file to load at start, in the /_emulator/seed format; a list of "
+        "such objects seeds several sites (env WIX_EMULATOR_SEED)",
+    )
+    add(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set any other setting listed by GET /_emulator/settings, e.g. "
+        "--set fetch_by_missing=not_found (may repeat)",
+    )
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    settings = Settings(
+        job_mode=args.job_mode,
+        job_start_delay=args.job_delay,
+        job_rate=args.job_rate,
+        clock=args.clock,
+        initial_program_status=args.program_status,
+    )
+    changes = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--set expects NAME=VALUE, got {item!r}")
+        changes[name.strip()] = value.strip()
+    settings.update(changes)
+    settings.check()
+    return settings
+
+
+def load_seed_file(path: str) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    seeds = data if isinstance(data, list) else [data]
+    if not all(isinstance(seed, dict) for seed in seeds):
+        raise SystemExit(f"seed file {path} must hold a JSON object or a list of objects")
+    return seeds
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    return sock
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        settings = settings_from_args(args)
+    except WixError as exc:
+        raise SystemExit(f"invalid setting: {exc.description}") from None
+
+    import uvicorn
+
+    from .rest.app import create_app
+    from .seed import apply_seed
+
+    app = create_app(settings)
+    store = app.state.store
+    if args.seed:
+        for seed in load_seed_file(args.seed):
+            site_id = seed.get("siteId")
+            if not isinstance(site_id, str) or not site_id:
+                raise SystemExit(f"every seed in {args.seed} needs a siteId")
+            try:
+                apply_seed(store.site(site_id), store.clock.now(), seed)
+            except WixError as exc:
+                raise SystemExit(f"seed file {args.seed} is invalid: {exc.description}") from None
+            logger.info("loaded seed for site %s from %s", site_id, args.seed)
+
+    sock = bind_socket(args.host, args.port)
+    host, port = sock.getsockname()[:2]
+    shown_host = f"[{host}]" if ":" in host else host
+    config = uvicorn.Config(
+        app, log_level=args.log_level, access_log=args.log_level == "debug", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    logger.info(
+        "Wix Loyalty emulator serving on http://%s:%d (clock %s, jobs %s)",
+        shown_host,
+        port,
+        settings.clock,
+        settings.job_mode,
+    )
+    sys.stdout.flush()
+    server.run(sockets=[sock])
+    return 0

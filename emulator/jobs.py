@@ -1,0 +1,191 @@
+"""The async job engine behind Bulk Adjust Points.
+
+A job moves lazily: before a request reads or writes a site, ``advance_jobs`` applies
+every item whose due time has passed on the emulator's clock. No thread or timer runs,
+so under a manual clock a job moves exactly when the clock does.
+
+Timing of a timed job with ``n`` accounts, delay ``d`` and rate ``r`` (accounts per
+second), created at ``t``: INITIALIZED until ``t + d``, then PROCESSING, item ``i``
+(from 0) applied at ``t + d + (i + 1) / r``, FINISHED at ``t + d + n / r``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from .domain.accounts import apply_adjustment
+from .errors import WixError
+from .models import Job, JobItem, new_id
+from .settings import Settings
+from .store import SiteState
+
+logger = logging.getLogger("emulator")
+
+NEVER = math.inf
+ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"
+
+
+def start_bulk_adjust(
+    site: SiteState,
+    now: float,
+    settings: Settings,
+    account_ids: list[str],
+    operation: str,
+    value: int,
+) -> Job:
+    """Create a job over ``account_ids``; in immediate mode, run it to the end first."""
+    if settings.job_mode == "manual":
+        start_at, rate = NEVER, None
+    elif settings.job_mode == "immediate":
+        start_at, rate = now, None
+    else:
+        start_at, rate = now + settings.job_start_delay, settings.job_rate
+    job = Job(
+        id=new_id(),
+        created=now,
+        updated=now,
+        account_ids=account_ids,
+        operation=operation,
+        value=value,
+        start_at=start_at,
+        rate=rate,
+    )
+    site.jobs[job.id] = job
+    site.active_jobs.append(job)
+    logger.info(
+        "job %s created on site %s: %s=%d over %d accounts (%s mode)",
+        job.id,
+        site.site_id,
+        operation,
+        value,
+        len(account_ids),
+        settings.job_mode,
+    )
+    if settings.job_mode == "immediate":
+        advance_job(site, job, now, settings)
+    return job
+
+
+def advance_jobs(site: SiteState, now: float, settings: Settings) -> None:
+    """Apply every item of every unfinished job that is due by ``now``."""
+    if not site.active_jobs:
+        return
+    for job in list(site.active_jobs):
+        advance_job(site, job, now, settings)
+
+
+def advance_job(site: SiteState, job: Job, now: float, settings: Settings) -> None:
+    if job.held or job.finished or now < job.start_at:
+        return
+    total = len(job.account_ids)
+    if job.rate is None:
+        due = total
+    else:
+        due = min(total, math.floor((now - job.start_at) * job.rate + 1e-9))
+    process_items(site, job, due - len(job.items), settings, now)
+
+
+def process_items(site: SiteState, job: Job, count: int, settings: Settings, now: float) -> None:
+    """Move ``job`` to PROCESSING and apply its next ``count`` items."""
+    if job.finished:
+        return
+    if job.status == "INITIALIZED":
+        job.status = "PROCESSING"
+        job.updated = min(job.start_at, now)
+        logger.info("job %s on site %s is PROCESSING", job.id, site.site_id)
+    total = len(job.account_ids)
+    end = min(total, len(job.items) + max(0, count))
+    for index in range(len(job.items), end):
+        _apply_item(site, job, index, settings, _item_time(job, index, now))
+    if end > 0:
+        job.updated = _item_time(job, end - 1, now)
+    if len(job.items) == total:
+        finish_job(site, job, "FINISHED", job.updated)
+
+
+def finish_job(site: SiteState, job: Job, status: str, when: float) -> None:
+    job.status = status
+    job.updated = when
+    if job in site.active_jobs:
+        site.active_jobs.remove(job)
+    logger.info(
+        "job %s on site %s is %s: %d succeeded, %d failed",
+        job.id,
+        site.site_id,
+        status,
+        job.success_count,
+        job.fail_count,
+    )
+
+
+def _item_time(job: Job, index: int, now: float) -> float:
+    if job.rate is None or job.start_at == NEVER:
+        return now
+    return min(now, job.start_at + (index + 1) / job.rate)
+
+
+def _apply_item(site: SiteState, job: Job, index: int, settings: Settings, when: float) -> None:
+    account_id = job.account_ids[index]
+    forced = job.forced_failures.get(account_id)
+    account = site.accounts.get(account_id)
+    error: tuple[str, str] | None = None
+    if forced is not None:
+        error = forced
+    elif account is None:
+        error = (ACCOUNT_NOT_FOUND, f"loyalty account {account_id} no longer exists")
+    else:
+        try:
+            apply_adjustment(site, when, settings, account, job.operation, job.value)
+        except WixError as exc:
+            error = (exc.code, exc.description)
+    if error is None:
+        job.items.append(JobItem(id=new_id(), entity_id=account_id, success=True))
+        job.success_count += 1
+        return
+    code, description = error
+    job.items.append(
+        JobItem(
+            id=new_id(),
+            entity_id=account_id,
+            success=False,
+            error_code=code,
+            error_description=description,
+        )
+    )
+    job.fail_count += 1
+    job.errors_by_code[code] = job.errors_by_code.get(code, 0) + 1
+
+
+def find_job(sites: dict[str, SiteState], job_id: str) -> tuple[SiteState, Job] | None:
+    """Find a job by ID across every site (job IDs are GUIDs, unique across sites)."""
+    for site in sites.values():
+        job = site.jobs.get(job_id)
+        if job is not None:
+            return site, job
+    return None
+
+
+def step_job(site: SiteState, job: Job, items: int, settings: Settings, now: float) -> None:
+    """Apply the next ``items`` items now, whatever the job's timing or hold."""
+    process_items(site, job, items, settings, now)
+
+
+def run_job(site: SiteState, job: Job, settings: Settings, now: float) -> None:
+    """Apply every remaining item now, so the job ends FINISHED."""
+    process_items(site, job, len(job.account_ids), settings, now)
+
+
+def fail_job(site: SiteState, job: Job, now: float) -> None:
+    """End the job as a whole with status FAILED; items not yet applied never are."""
+    if not job.finished:
+        finish_job(site, job, "FAILED", now)
+
+
+def run_site_jobs(site: SiteState, settings: Settings, now: float) -> int:
+    """Run every unfinished job of ``site`` to the end; return how many were run."""
+    pending = list(site.active_jobs)
+    for job in pending:
+        job.held = False
+        run_job(site, job, settings, now)
+    return len(pending)

@@ -1,0 +1,146 @@
+"""Paging cursors: base64url-encoded compact JSON that carries a whole query.
+
+The Wix SDK sends only ``{"cursorPaging": {"cursor", "limit"}}`` for follow-up pages,
+so a cursor stores the filter, the free-text search, the sort, the page size and a
+keyset position: the raw sort values of the item that the page starts after (direction
+"next") or ends before (direction "prev"). Inserted or deleted items therefore never
+shift a page the way an offset would. A cursor is encoded, not signed, so every part is
+checked again when it comes back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.errors import ValidationError, invalid
+
+from .fields import EntitySpec, Field, SortKey
+from .sorting import with_tiebreak
+
+CURSOR_VERSION = 1
+# The documented maximum length of CursorPaging.cursor.
+MAX_CURSOR_LENGTH = 16000
+DIRECTIONS = ("next", "prev")
+
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+@dataclass(frozen=True)
+class CursorState:
+    """The decoded content of a cursor.
+
+    ``boundary`` contains the raw sort values (id included) of the item the page starts
+    after or ends before. None means the open end: the first page for direction "next",
+    the last page for direction "prev".
+    """
+
+    filter: Any
+    search: Any
+    sort: tuple[SortKey, ...]
+    boundary: list[Any] | None
+    direction: str
+    limit: int
+
+
+def encode_cursor(state: CursorState) -> str:
+    """Encode a cursor as unpadded base64url of compact JSON."""
+    body = {
+        "v": CURSOR_VERSION,
+        "f": state.filter,
+        "q": state.search,
+        "s": [[key.field, key.descending] for key in state.sort],
+        "k": state.boundary,
+        "d": state.direction,
+        "l": state.limit,
+    }
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def invalid_cursor(path: str) -> ValidationError:
+    """Build the error for a cursor that cannot be used."""
+    return invalid(
+        path,
+        "The cursor is invalid or expired. Send the request again without a cursor "
+        "to start from the first page.",
+        "FORMAT",
+    )
+
+
+def decode_cursor(raw: Any, spec: EntitySpec, path: str) -> CursorState:
+    """Decode and check a cursor; raise ValidationError on ``path`` if it is unusable.
+
+    The filter and search inside are not compiled here. The caller compiles them and
+    reports their errors with ``invalid_cursor`` too.
+    """
+    if not isinstance(raw, str) or len(raw) > MAX_CURSOR_LENGTH or not _BASE64URL.fullmatch(raw):
+        raise invalid_cursor(path)
+    try:
+        data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        body = json.loads(data.decode("utf-8"))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise invalid_cursor(path) from None
+    state = _parse_body(body, spec)
+    if state is None:
+        raise invalid_cursor(path)
+    return state
+
+
+def _parse_body(body: Any, spec: EntitySpec) -> CursorState | None:
+    if not isinstance(body, dict) or body.get("v") != CURSOR_VERSION:
+        return None
+    sort = _parse_sort(body.get("s"), spec)
+    boundary = body.get("k")
+    direction = body.get("d")
+    limit = body.get("l")
+    if sort is None or direction not in DIRECTIONS:
+        return None
+    if not _is_valid_boundary(boundary, sort, spec):
+        return None
+    if type(limit) is not int or not 1 <= limit <= spec.max_limit:
+        return None
+    return CursorState(body.get("f"), body.get("q"), sort, boundary, direction, limit)
+
+
+def _parse_sort(raw: Any, spec: EntitySpec) -> tuple[SortKey, ...] | None:
+    if not isinstance(raw, list):
+        return None
+    keys = []
+    for entry in raw:
+        if not isinstance(entry, list) or len(entry) != 2:
+            return None
+        name, descending = entry
+        if not isinstance(name, str) or not isinstance(descending, bool):
+            return None
+        field = spec.fields.get(name)
+        if field is None or not (field.sortable or name == spec.id_field):
+            return None
+        keys.append(SortKey(name, descending))
+    if with_tiebreak(keys, spec) != tuple(keys):
+        return None
+    return tuple(keys)
+
+
+def _is_valid_boundary(boundary: Any, sort: tuple[SortKey, ...], spec: EntitySpec) -> bool:
+    if boundary is None:
+        return True
+    if not isinstance(boundary, list) or len(boundary) != len(sort):
+        return False
+    return all(
+        _has_kind(value, spec.fields[key.field]) for key, value in zip(sort, boundary, strict=True)
+    )
+
+
+def _has_kind(value: Any, field: Field) -> bool:
+    if value is None:
+        return True
+    if field.kind == "string":
+        return isinstance(value, str)
+    if field.kind == "boolean":
+        return isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool)

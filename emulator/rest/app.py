@@ -1,0 +1,154 @@
+"""Assemble the starlette application: Wix API routes, control plane, errors, request IDs."""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..clock import Clock, make_clock
+from ..settings import Settings
+from ..store import Store
+from . import accounts, async_jobs, programs, transactions
+from .base import Handler, api_endpoint
+from .control import control_routes
+
+# (method, path after the service prefix, handler); literal paths come before {id}.
+ACCOUNT_ROUTES: list[tuple[str, str, Handler]] = [
+    ("POST", "/v1/accounts", accounts.create_account),
+    ("GET", "/v1/accounts", accounts.list_accounts),
+    ("POST", "/v1/accounts/query", accounts.query_accounts),
+    ("POST", "/v1/accounts/search", accounts.search_accounts),
+    ("POST", "/v1/accounts/count", accounts.count_accounts),
+    ("POST", "/v1/accounts/bulk-adjust", accounts.bulk_adjust),
+    ("GET", "/v1/accounts/program-totals", accounts.program_totals),
+    ("GET", "/v1/accounts/my-account", accounts.current_member_account),
+    ("GET", "/v1/accounts/fetch-by", accounts.account_by_secondary_id),
+    ("GET", "/v1/accounts/{id}", accounts.get_account),
+    ("POST", "/v1/accounts/{accountId}/earn-points", accounts.earn_points),
+    ("POST", "/v1/accounts/{accountId}/adjust-points", accounts.adjust_points),
+]
+TRANSACTION_ROUTES: list[tuple[str, str, Handler]] = [
+    ("POST", "/v1/loyalty-transactions/query", transactions.query_transactions),
+    ("GET", "/v1/loyalty-transactions/{loyaltyTransactionId}", transactions.get_transaction),
+]
+PROGRAM_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/v1/program", programs.get_program),
+    ("PATCH", "/v1/program", programs.update_program),
+    ("POST", "/v1/program/activate", programs.activate_program),
+    ("POST", "/v1/program/pause", programs.pause_program),
+]
+ASYNC_JOB_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/v1/async-jobs/{jobId}", async_jobs.get_job),
+    ("GET", "/v1/async-jobs/{jobId}/items", async_jobs.list_job_items),
+]
+
+# Each service answers under its www.wixapis.com prefix and under the /_api/ prefix
+# that the SDK uses for any other host. One docs page shows async jobs unprefixed.
+SERVICES: list[tuple[list[str], list[tuple[str, str, Handler]]]] = [
+    (["/loyalty-accounts", "/_api/loyalty-accounts"], ACCOUNT_ROUTES),
+    (["/loyalty-transactions", "/_api/loyalty-transactions"], TRANSACTION_ROUTES),
+    (["/loyalty-programs", "/_api/loyalty-programs"], PROGRAM_ROUTES),
+    (["/async-jobs", "/_api/async-jobs", ""], ASYNC_JOB_ROUTES),
+]
+
+
+def api_routes() -> list[Route]:
+    routes = []
+    for prefixes, table in SERVICES:
+        for prefix in prefixes:
+            for method, path, handler in table:
+                routes.append(Route(prefix + path, api_endpoint(handler), methods=[method]))
+    return routes
+
+
+class RequestIdMiddleware:
+    """Give every response an ``X-Wix-Request-Id`` header, as Wix does."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = str(uuid.uuid4()).encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-wix-request-id", request_id),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def _known_paths(app: Starlette) -> list[str]:
+    return sorted({getattr(route, "path", "") for route in app.routes})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    method, path = request.method, request.url.path
+    if exc.status_code == 405:
+        body = {
+            "message": f"{method} is not allowed on {path}",
+            "details": {
+                "applicationError": {
+                    "code": "METHOD_NOT_ALLOWED",
+                    "description": f"{method} {path}",
+                    "data": {},
+                }
+            },
+        }
+        return JSONResponse(body, status_code=405)
+    if exc.status_code != 404:
+        body = {
+            "message": str(exc.detail),
+            "details": {
+                "applicationError": {
+                    "code": "INVALID_ARGUMENT",
+                    "description": str(exc.detail),
+                    "data": {},
+                }
+            },
+        }
+        return JSONResponse(body, status_code=exc.status_code)
+    closest = difflib.get_close_matches(path, _known_paths(request.app), n=1, cutoff=0.5)
+    hint = f"; the closest route is {closest[0]}" if closest else ""
+    data: dict[str, Any] = {"closestRoute": closest[0]} if closest else {}
+    body = {
+        "message": f"no route matches {method} {path}{hint}",
+        "details": {
+            "applicationError": {"code": "NOT_FOUND", "description": "unknown route", "data": data}
+        },
+    }
+    return JSONResponse(body, status_code=404)
+
+
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    store: Store | None = None,
+) -> Starlette:
+    """Create an emulator application with its own empty store."""
+    settings = settings or Settings()
+    settings.check()
+    if store is None:
+        store = Store(settings, clock or make_clock(settings.clock))
+    app = Starlette(
+        routes=[*control_routes(), *api_routes()],
+        exception_handlers={HTTPException: http_error},
+    )
+    app.state.store = store
+    app.add_middleware(RequestIdMiddleware)
+    return app

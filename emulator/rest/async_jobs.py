@@ -1,0 +1,86 @@
+"""Async Job API handlers (``/async-jobs/v1/async-jobs/...``)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from ..errors import NotFoundError, invalid
+from ..models import Job, JobItem
+from ..validation import check_range, to_int
+from . import render
+from .base import ApiCall
+
+STATUS_FILTERS = ("ALL", "FAILED_ONLY", "SUCCESSFUL_ONLY")
+MAX_ITEMS_PAGE = 100
+
+
+def _job(call: ApiCall) -> Job:
+    job_id = call.path["jobId"].lower()
+    job = call.site.jobs.get(job_id)
+    if job is None:
+        raise NotFoundError(f"async job {job_id} not found", data={"jobId": job_id})
+    return job
+
+
+def get_job(call: ApiCall) -> dict[str, Any]:
+    return {"job": render.job(_job(call))}
+
+
+def _encode_cursor(offset: int, status_filter: str) -> str:
+    raw = json.dumps({"o": offset, "s": status_filter}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        state = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        offset, status_filter = state["o"], state["s"]
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        offset, status_filter = None, None
+    if not isinstance(offset, int) or offset < 0 or status_filter not in STATUS_FILTERS:
+        raise invalid(
+            "paging.cursor",
+            "is not a cursor this endpoint returned; start again without a cursor",
+            "FORMAT",
+        )
+    return offset, status_filter
+
+
+def _matches(item: JobItem, status_filter: str) -> bool:
+    if status_filter == "FAILED_ONLY":
+        return not item.success
+    if status_filter == "SUCCESSFUL_ONLY":
+        return item.success
+    return True
+
+
+def list_job_items(call: ApiCall) -> dict[str, Any]:
+    job = _job(call)
+    status_filter = call.query.get("statusFilter", "ALL") or "ALL"
+    if status_filter not in STATUS_FILTERS:
+        raise invalid("statusFilter", f"must be one of {', '.join(STATUS_FILTERS)}")
+    limit_text = call.query.get("paging.limit")
+    limit = MAX_ITEMS_PAGE
+    if limit_text:
+        limit = check_range(to_int(limit_text, "paging.limit"), "paging.limit", 1, MAX_ITEMS_PAGE)
+    offset = 0
+    cursor = call.query.get("paging.cursor")
+    if cursor:
+        # The cursor carries the filter, so a follow-up request may send the cursor alone.
+        offset, status_filter = _decode_cursor(cursor)
+    matching = [item for item in job.items if _matches(item, status_filter)]
+    page = matching[offset : offset + limit]
+    cursors: dict[str, str] = {}
+    has_next = offset + limit < len(matching)
+    if has_next:
+        cursors["next"] = _encode_cursor(offset + limit, status_filter)
+    if offset > 0:
+        cursors["prev"] = _encode_cursor(max(0, offset - limit), status_filter)
+    return {
+        "results": [render.job_item(item) for item in page],
+        "pagingMetadata": {"count": len(page), "cursors": cursors, "hasNext": has_next},
+    }

@@ -1,0 +1,66 @@
+"""The in-memory state store: one ``SiteState`` per ``wix-site-id``.
+
+A site is created on first use, so every new site ID is an empty, isolated tenant.
+Reset drops a site's state in one dictionary operation.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from .clock import Clock
+from .models import Account, Contact, Job, Program, Transaction
+from .settings import Settings
+
+
+@dataclass
+class SiteState:
+    site_id: str
+    program: Program
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    accounts: dict[str, Account] = field(default_factory=dict)
+    account_by_contact: dict[str, str] = field(default_factory=dict)
+    transactions: dict[str, Transaction] = field(default_factory=dict)
+    # (account ID, idempotency key) -> transaction ID of the earn that used the key.
+    idempotency_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    # Jobs that may still move; kept apart so advancing time skips finished ones.
+    active_jobs: list[Job] = field(default_factory=list)
+
+    def account_by_member(self, member_id: str) -> Account | None:
+        for account in self.accounts.values():
+            if account.member_id == member_id:
+                return account
+        return None
+
+
+class Store:
+    """All sites, the clock and the settings that one emulator instance serves."""
+
+    def __init__(self, settings: Settings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.sites: dict[str, SiteState] = {}
+        # Requests run on one event loop, but the pytest plugin and in-process callers
+        # may reach the same store from several threads; this lock keeps each
+        # request's changes atomic.
+        self.lock = threading.RLock()
+
+    def site(self, site_id: str) -> SiteState:
+        """Return the state of ``site_id``, creating an empty site on first use."""
+        state = self.sites.get(site_id)
+        if state is None:
+            now = self.clock.now()
+            program = Program(created=now, updated=now, status=self.settings.initial_program_status)
+            state = SiteState(site_id=site_id, program=program)
+            self.sites[site_id] = state
+        return state
+
+    def reset(self, site_id: str | None = None) -> int:
+        """Drop one site's state, or every site's; return how many sites were dropped."""
+        if site_id is None:
+            count = len(self.sites)
+            self.sites = {}
+            return count
+        return 1 if self.sites.pop(site_id, None) is not None else 0

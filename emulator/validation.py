@@ -1,0 +1,140 @@
+"""Read request fields the way Wix's protobuf-JSON gateway does.
+
+Unknown fields are ignored. Integer fields take JSON numbers, numeric strings (the
+JSON form of int64) and whole floats. Every rejection is a ``ValidationError`` that
+names the field by its dotted request path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import FieldViolation, ValidationError, WixError, invalid
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+INT64_TEXT = re.compile(r"^-?\d{1,19}$")
+
+
+def parse_json_body(raw: bytes) -> dict[str, Any]:
+    """Decode a request body; an empty body is ``{}``."""
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WixError(
+            f"the request body is not valid JSON: {exc}", code="INVALID_ARGUMENT"
+        ) from None
+    if not isinstance(body, dict):
+        raise WixError(
+            f"the request body must be a JSON object, not {type(body).__name__}",
+            code="INVALID_ARGUMENT",
+        )
+    return body
+
+
+def to_int(value: Any, field: str) -> int:
+    """Convert a JSON value to an int or raise a FORMAT violation on ``field``."""
+    if isinstance(value, bool):
+        raise invalid(field, f"must be an integer, got {json.dumps(value)}", "FORMAT")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and INT64_TEXT.match(value.strip()):
+        return int(value.strip())
+    raise invalid(field, f"must be an integer, got {json.dumps(value)}", "FORMAT")
+
+
+def check_range(number: int, field: str, minimum: int | None, maximum: int | None) -> int:
+    if minimum is not None and number < minimum:
+        raise invalid(field, f"must be at least {minimum}, got {number}", "MIN")
+    if maximum is not None and number > maximum:
+        raise invalid(field, f"must be at most {maximum}, got {number}", "MAX")
+    return number
+
+
+def read_int(
+    body: Mapping[str, Any],
+    name: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    required: bool = False,
+    prefix: str = "",
+) -> int | None:
+    field = prefix + name
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise invalid(field, "is required", "REQUIRED_FIELD")
+        return None
+    return check_range(to_int(value, field), field, minimum, maximum)
+
+
+def read_str(
+    body: Mapping[str, Any],
+    name: str,
+    *,
+    min_length: int = 0,
+    max_length: int | None = None,
+    required: bool = False,
+    guid: bool = False,
+    prefix: str = "",
+) -> str | None:
+    field = prefix + name
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise invalid(field, "is required", "REQUIRED_FIELD")
+        return None
+    if not isinstance(value, str):
+        raise invalid(field, f"must be a string, got {json.dumps(value)}", "FORMAT")
+    return check_text(value, field, min_length=min_length, max_length=max_length, guid=guid)
+
+
+def check_text(
+    value: str,
+    field: str,
+    *,
+    min_length: int = 0,
+    max_length: int | None = None,
+    guid: bool = False,
+) -> str:
+    if guid and not GUID.match(value):
+        raise invalid(field, f"must be a GUID, got {json.dumps(value)}", "FORMAT")
+    if len(value) < min_length:
+        if min_length == 1:
+            raise invalid(field, "must not be empty", "MIN_LENGTH")
+        raise invalid(field, f"must be at least {min_length} characters long", "MIN_LENGTH")
+    if max_length is not None and len(value) > max_length:
+        raise invalid(
+            field,
+            f"must be at most {max_length} characters long, got {len(value)}",
+            "MAX_LENGTH",
+        )
+    return value.lower() if guid else value
+
+
+def read_object(body: Mapping[str, Any], name: str, *, prefix: str = "") -> dict[str, Any] | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise invalid(prefix + name, f"must be an object, got {json.dumps(value)}", "FORMAT")
+    return value
+
+
+def collect(*checks: Any) -> None:
+    """Run zero-argument callables and raise one ValidationError with every violation."""
+    violations: list[FieldViolation] = []
+    for check in checks:
+        try:
+            check()
+        except ValidationError as exc:
+            violations.extend(exc.violations)
+    if violations:
+        raise ValidationError(violations)
