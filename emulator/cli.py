@@ -16,7 +16,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import WixError
+from .faults import parse_rule
+from .seed import apply_seed
 from .settings import CLOCK_MODES, JOB_MODES, PROGRAM_STATUSES, Settings
+from .snapshot import export_state, import_state, write_atomically
+from .store import Store
 
 logger = logging.getLogger("emulator")
 
@@ -154,20 +158,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
     from .rest.app import create_app
-    from .seed import apply_seed
 
     app = create_app(settings)
     store = app.state.store
-    if args.seed:
-        for seed in load_seed_file(args.seed):
-            site_id = seed.get("siteId")
-            if not isinstance(site_id, str) or not site_id:
-                raise SystemExit(f"every seed in {args.seed} needs a siteId")
-            try:
-                apply_seed(store.site(site_id), store.clock.now(), seed)
-            except WixError as exc:
-                raise SystemExit(f"seed file {args.seed} is invalid: {exc.description}") from None
-            logger.info("loaded seed for site %s from %s", site_id, args.seed)
+    try:
+        load_start_files(store, args)
+    except WixError as exc:
+        raise SystemExit(f"cannot start: {exc.description}") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SystemExit(f"cannot start: {exc}") from None
 
     sock = bind_socket(args.host, args.port)
     host, port = sock.getsockname()[:2]
@@ -185,4 +184,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sys.stdout.flush()
     server.run(sockets=[sock])
+    if args.export_on_exit:
+        with store.lock:
+            write_atomically(args.export_on_exit, export_state(store))
+        logger.info("wrote a snapshot of the state to %s", args.export_on_exit)
     return 0
+
+
+def load_start_files(store: Store, args: argparse.Namespace) -> None:
+    """Load the snapshot, seed and fault files named on the command line, in that order."""
+    if args.import_file:
+        with open(args.import_file, encoding="utf-8") as handle:
+            sites = import_state(store, json.load(handle))
+        logger.info("imported %d sites from %s", len(sites), args.import_file)
+    if args.seed:
+        for seed in load_seed_file(args.seed):
+            site_id = seed.get("siteId")
+            if not isinstance(site_id, str) or not site_id:
+                raise SystemExit(f"every seed in {args.seed} needs a siteId")
+            apply_seed(store.site(site_id), store.clock.now(), seed)
+            logger.info("loaded seed for site %s from %s", site_id, args.seed)
+    if args.faults:
+        with open(args.faults, encoding="utf-8") as handle:
+            data = json.load(handle)
+        raw_rules = data.get("rules") if isinstance(data, dict) else data
+        if not isinstance(raw_rules, list):
+            raise SystemExit(f"fault file {args.faults} must hold a list of rules")
+        for index, raw in enumerate(raw_rules):
+            store.faults.add(parse_rule(raw, f"rules[{index}]."))
+        logger.info("loaded %d fault rules from %s", len(raw_rules), args.faults)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
 from .domain.accounts import apply_adjustment
 from .errors import WixError
@@ -24,6 +25,25 @@ logger = logging.getLogger("emulator")
 
 NEVER = math.inf
 ACCOUNT_NOT_FOUND = "ACCOUNT_NOT_FOUND"
+# Epoch seconds near 2026 are floats with a spacing of about 2.4e-7 s, so a clock moved to
+# exactly an item's due time can land a hair before it. Times this close count as reached.
+TIME_TOLERANCE = 1e-6
+
+
+JOB_PROFILE_MODES = ("timed", "immediate", "manual", "polls")
+
+
+def job_timing(site: SiteState, settings: Settings) -> dict[str, Any]:
+    """Return the job timing for ``site``: its own profile, else the global settings."""
+    timing: dict[str, Any] = {
+        "mode": settings.job_mode,
+        "delay": settings.job_start_delay,
+        "rate": settings.job_rate,
+        "polls": None,
+    }
+    if site.job_profile:
+        timing.update(site.job_profile)
+    return timing
 
 
 def start_bulk_adjust(
@@ -35,12 +55,16 @@ def start_bulk_adjust(
     value: int,
 ) -> Job:
     """Create a job over ``account_ids``; in immediate mode, run it to the end first."""
-    if settings.job_mode == "manual":
+    timing = job_timing(site, settings)
+    mode = timing["mode"]
+    start_at: float
+    rate: float | None
+    if mode in ("manual", "polls"):
         start_at, rate = NEVER, None
-    elif settings.job_mode == "immediate":
+    elif mode == "immediate":
         start_at, rate = now, None
     else:
-        start_at, rate = now + settings.job_start_delay, settings.job_rate
+        start_at, rate = now + float(timing["delay"]), float(timing["rate"])
     job = Job(
         id=new_id(),
         created=now,
@@ -50,6 +74,7 @@ def start_bulk_adjust(
         value=value,
         start_at=start_at,
         rate=rate,
+        polls_required=int(timing["polls"]) if mode == "polls" else None,
     )
     site.jobs[job.id] = job
     site.active_jobs.append(job)
@@ -60,11 +85,23 @@ def start_bulk_adjust(
         operation,
         value,
         len(account_ids),
-        settings.job_mode,
+        mode,
     )
-    if settings.job_mode == "immediate":
+    if mode == "immediate":
         advance_job(site, job, now, settings)
     return job
+
+
+def record_poll(site: SiteState, job: Job, settings: Settings, now: float) -> None:
+    """Count one Get Async Job call; a "polls" job moves a share of its items on each."""
+    job.polls_seen += 1
+    if job.polls_required is None or job.held or job.finished:
+        return
+    total = len(job.account_ids)
+    share = math.ceil(total * min(job.polls_seen, job.polls_required) / job.polls_required)
+    if job.polls_seen >= job.polls_required:
+        share = total
+    process_items(site, job, share - len(job.items), settings, now)
 
 
 def advance_jobs(site: SiteState, now: float, settings: Settings) -> None:
@@ -76,13 +113,13 @@ def advance_jobs(site: SiteState, now: float, settings: Settings) -> None:
 
 
 def advance_job(site: SiteState, job: Job, now: float, settings: Settings) -> None:
-    if job.held or job.finished or now < job.start_at:
+    if job.held or job.finished or now + TIME_TOLERANCE < job.start_at:
         return
     total = len(job.account_ids)
     if job.rate is None:
         due = total
     else:
-        due = min(total, math.floor((now - job.start_at) * job.rate + 1e-9))
+        due = min(total, math.floor((now - job.start_at + TIME_TOLERANCE) * job.rate))
     process_items(site, job, due - len(job.items), settings, now)
 
 

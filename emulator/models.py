@@ -129,6 +129,9 @@ class Job:
     fail_count: int = 0
     errors_by_code: dict[str, int] = field(default_factory=dict)
     created_by_app_id: str = LOYALTY_APP_ID
+    # Jobs of the "polls" profile finish on the ``polls_required``-th Get Async Job.
+    polls_required: int | None = None
+    polls_seen: int = 0
     # Controls for reproducing bugs: a held job does not move until released.
     held: bool = False
     forced_failures: dict[str, tuple[str, str]] = field(default_factory=dict)

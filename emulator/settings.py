@@ -35,6 +35,12 @@ class Settings:
     give_transaction_type: str = "ADJUST"
     # Balance at which ``rewardAvailable`` turns true; 0 means the site has no rewards.
     reward_threshold: int = 0
+    # Requests per minute each site may make before 429 RESOURCE_EXHAUSTED; 0 is no limit.
+    rate_limit_per_minute: int = 0
+    # Seconds of emulator time by which query, search, count and list lag behind writes.
+    search_lag_seconds: float = 0.0
+    # Entries the request journal keeps per site; 0 turns the journal off.
+    journal_size: int = 500
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply ``changes`` (setting name -> value) after checking every one of them."""
@@ -68,8 +74,14 @@ class Settings:
             raise invalid("job_rate", "must be more than zero accounts per second", "MIN")
         if self.negative_balance_status not in (400, 409, 428):
             raise invalid("negative_balance_status", "must be 400, 409 or 428")
-        if self.reward_threshold < 0:
-            raise invalid("reward_threshold", "must be zero or more", "MIN")
+        for name in (
+            "reward_threshold",
+            "rate_limit_per_minute",
+            "search_lag_seconds",
+            "journal_size",
+        ):
+            if getattr(self, name) < 0:
+                raise invalid(name, "must be zero or more", "MIN")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from .clock import Clock
+from .faults import FaultRules
+from .journal import Journal
 from .models import Account, Contact, Job, Program, Transaction
+from .ratelimit import RateLimiter
 from .settings import Settings
 
 
@@ -27,6 +31,12 @@ class SiteState:
     jobs: dict[str, Job] = field(default_factory=dict)
     # Jobs that may still move; kept apart so advancing time skips finished ones.
     active_jobs: list[Job] = field(default_factory=list)
+    # Earlier versions of accounts, kept only while reads may lag behind writes:
+    # account ID -> [(time the version stopped being current, the version)].
+    keep_history: bool = False
+    history: dict[str, list[tuple[float, Account]]] = field(default_factory=dict)
+    # Per-site job timing that overrides the global settings (see ``JobProfile``).
+    job_profile: dict[str, Any] | None = None
 
     def account_by_member(self, member_id: str) -> Account | None:
         for account in self.accounts.values():
@@ -42,6 +52,9 @@ class Store:
         self.settings = settings
         self.clock = clock
         self.sites: dict[str, SiteState] = {}
+        self.journal = Journal(size=settings.journal_size)
+        self.faults = FaultRules()
+        self.rate_limiter = RateLimiter()
         # Requests run on one event loop, but the pytest plugin and in-process callers
         # may reach the same store from several threads; this lock keeps each
         # request's changes atomic.
@@ -59,6 +72,7 @@ class Store:
 
     def reset(self, site_id: str | None = None) -> int:
         """Drop one site's state, or every site's; return how many sites were dropped."""
+        self.rate_limiter.reset(site_id)
         if site_id is None:
             count = len(self.sites)
             self.sites = {}

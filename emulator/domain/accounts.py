@@ -6,6 +6,7 @@ completely or raise a ``WixError`` before changing anything.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ..errors import ConflictError, NotFoundError, PreconditionError, WixError
@@ -103,6 +104,7 @@ def earn_points(
             code=TRANSACTION_ALREADY_EXISTS,
             data={"transactionId": used_by, "idempotencyKey": idempotency_key},
         )
+    remember_version(site, account, now)
     before = account.balance
     account.earned += amount
     transaction = Transaction(
@@ -187,6 +189,7 @@ def apply_adjustment(
     after = before + delta
     if after < 0:
         raise negative_balance_error(account, after, settings)
+    remember_version(site, account, now)
     account.adjusted += delta
     transaction = Transaction(
         id=new_id(),
@@ -201,6 +204,27 @@ def apply_adjustment(
     )
     _record(site, account, transaction, now)
     return transaction
+
+
+def remember_version(site: SiteState, account: Account, now: float) -> None:
+    """Keep the account as it is before a change, while reads may lag behind writes."""
+    if site.keep_history:
+        site.history.setdefault(account.id, []).append((now, dataclasses.replace(account)))
+
+
+def accounts_as_of(site: SiteState, moment: float) -> list[Account]:
+    """Return every account as it was at ``moment``: the view of a lagging search index."""
+    visible = []
+    for account in site.accounts.values():
+        if account.created > moment:
+            continue
+        for valid_until, version in site.history.get(account.id, ()):
+            if valid_until > moment:
+                visible.append(version)
+                break
+        else:
+            visible.append(account)
+    return visible
 
 
 def _record(site: SiteState, account: Account, transaction: Transaction, now: float) -> None:

@@ -1,7 +1,7 @@
 """Query engine for every list-like endpoint: filters, free-text search, sort, cursor paging.
 
 The engine works on plain Python objects through the getters of an ``EntitySpec`` and
-knows nothing about HTTP or the loyalty domain. Invalid input raises
+does not depend on HTTP or the loyalty domain. Invalid input raises
 ``emulator.errors.ValidationError`` with the request path of the offending part.
 """
 

@@ -1,10 +1,10 @@
 """Paging cursors: base64url-encoded compact JSON that carries a whole query.
 
 The Wix SDK sends only ``{"cursorPaging": {"cursor", "limit"}}`` for follow-up pages,
-so a cursor stores the filter, the free-text search, the sort, the page size and a
-keyset position: the raw sort values of the item that the page starts after (direction
-"next") or ends before (direction "prev"). Inserted or deleted items therefore never
-shift a page the way an offset would. A cursor is encoded, not signed, so every part is
+so a cursor stores the filter, the free-text search, the sort and the page size. Its
+position is a keyset: the raw sort values of the item that the page starts after
+(direction "next") or ends before (direction "prev"). Inserted or deleted items
+therefore never shift a page the way an offset would. A cursor is encoded, not signed, so every part is
 checked again when it comes back.
 """
 
@@ -73,7 +73,7 @@ def invalid_cursor(path: str) -> ValidationError:
 
 
 def decode_cursor(raw: Any, spec: EntitySpec, path: str) -> CursorState:
-    """Decode and check a cursor; raise ValidationError on ``path`` if it is unusable.
+    """Decode and check a cursor, or raise ValidationError on ``path`` if it is unusable.
 
     The filter and search inside are not compiled here. The caller compiles them and
     reports their errors with ``invalid_cursor`` too.

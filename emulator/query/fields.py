@@ -67,12 +67,12 @@ class EntitySpec:
 
 
 def join_path(prefix: str, name: str) -> str:
-    """Append ``name`` to a dotted request path; an empty prefix gives ``name`` alone."""
+    """Append ``name`` to a dotted request path. An empty prefix gives ``name`` alone."""
     return f"{prefix}.{name}" if prefix else name
 
 
 def lookup_field(spec: EntitySpec, name: str, path: str) -> Field:
-    """Return the field named ``name``; raise ValidationError on ``path`` if the spec lacks it."""
+    """Return the field named ``name``, or raise ValidationError on ``path`` if there is none."""
     field = spec.fields.get(name)
     if field is None:
         supported = ", ".join(sorted(spec.fields))

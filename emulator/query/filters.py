@@ -14,7 +14,7 @@ LOGICAL_OPERATORS = ("$and", "$or", "$not")
 
 
 def compile_filter(raw: Any, spec: EntitySpec, path: str = "query.filter") -> Predicate:
-    """Compile a filter object into a predicate; raise ValidationError on the first invalid part.
+    """Compile a filter object into a predicate, or raise ValidationError on an invalid part.
 
     None and ``{}`` match every item. Keys of one object are AND-ed. ``path`` is the
     request path of ``raw`` and prefixes the ``field`` of every violation.
@@ -58,7 +58,7 @@ def _any_of(predicates: list[Predicate]) -> Predicate:
 
 def _compile_entry(key: str, value: Any, spec: EntitySpec, path: str) -> Predicate:
     if key in ("$and", "$or"):
-        parts = _compile_filter_list(key, value, spec, f"{path}).{key}")
+        parts = _compile_filter_list(key, value, spec, f"{path}.{key}")
         return all_of(parts) if key == "$and" else _any_of(parts)
     if key == "$not":
         if not isinstance(value, dict):
@@ -67,7 +67,7 @@ def _compile_entry(key: str, value: Any, spec: EntitySpec, path: str) -> Predica
                 f"$not needs a filter object (got {describe_json(value)}).",
                 "FORMAT",
             )
-        return negate(compile_filter(value, spec, f"{path}).$not"))
+        return negate(compile_filter(value, spec, f"{path}.$not"))
     if key.startswith("$"):
         raise invalid(
             f"{path}.{key}",

@@ -36,7 +36,7 @@ def negate(predicate: Predicate) -> Predicate:
 
 
 def build_equals(field: Field, argument: Any, path: str, name: str = "$eq") -> Predicate:
-    """Compile equality; a null argument matches items without a value."""
+    """Compile equality. A null argument matches items without a value."""
     expected = coerce_optional(argument, field, path)
     get = field.get
     if expected is None:
@@ -104,9 +104,9 @@ def _flag(argument: Any, path: str, name: str) -> bool:
 
 
 def _build_exists(field: Field, argument: Any, path: str, name: str) -> Predicate:
-    wanted = _flag(argument, path, name)
+    expected = _flag(argument, path, name)
     get = field.get
-    return lambda item: (get(item) is not None) == wanted
+    return lambda item: (get(item) is not None) == expected
 
 
 def _is_empty(value: Any) -> bool:
@@ -114,9 +114,9 @@ def _is_empty(value: Any) -> bool:
 
 
 def _build_is_empty(field: Field, argument: Any, path: str, name: str) -> Predicate:
-    wanted = _flag(argument, path, name)
+    expected = _flag(argument, path, name)
     get = field.get
-    return lambda item: _is_empty(get(item)) == wanted
+    return lambda item: _is_empty(get(item)) == expected
 
 
 def _build_starts_with(field: Field, argument: Any, path: str, name: str) -> Predicate:

@@ -68,7 +68,7 @@ def select(
     """
     plan = compile_sort(parse_sort(sort, spec, join_path(path, "sort")), spec)
     matched = _matching(items, _compile_predicate(filter, search, spec, path))
-    matched.sort(key=plan.key)
+    matched.sort(key=plan.bind(matched).key)
     return matched
 
 
@@ -157,8 +157,9 @@ def _matching(items: Iterable[T], predicate: Predicate) -> list[T]:
 def _cut_page(matched: list[T], plan: SortPlan, state: CursorState) -> Page[T]:
     """Take the page that ``state`` points at from the matching items."""
     limit = state.limit
-    keys = list(map(plan.key, matched))
-    bound = None if state.boundary is None else plan.key_from_values(state.boundary)
+    bound_sort = plan.bind(matched)
+    keys = list(map(bound_sort.key, matched))
+    bound = None if state.boundary is None else bound_sort.boundary_key(state.boundary)
     if state.direction == "next":
         candidates = _indexes_beyond(keys, bound, after=True)
         chosen = heapq.nsmallest(limit + 1, candidates, key=keys.__getitem__)

@@ -1,19 +1,20 @@
 """Sort parsing and the sort keys that order items.
 
-A sort key is a tuple that Python compares natively, so sorting calls no Python code per
-comparison unless a string field sorts descending. Missing values (None) sort before
-every value in ascending order and after every value in descending order.
+A sort key is a tuple of numbers and strings that Python compares natively, so sorting
+calls no Python code per comparison. Missing values (None) sort before every value in
+ascending order and after every value in descending order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.errors import invalid
 
-from .fields import EntitySpec, SortKey, lookup_field
+from .fields import EntitySpec, Field, SortKey, lookup_field
 from .values import describe_json
 
 SORT_ORDERS = ("ASC", "DESC")
@@ -64,7 +65,11 @@ def _parse_entry(entry: Any, spec: EntitySpec, path: str) -> SortKey:
     name = entry.get("fieldName")
     name_path = f"{path}.fieldName"
     if name is None:
-        raise invalid(name_path, "The sort field name is missing.", "REQUIRED_FIELD")
+        raise invalid(
+            name_path,
+            "The sort entry has no fieldName. Add the name of the field to sort on.",
+            "REQUIRED_FIELD",
+        )
     if not isinstance(name, str):
         raise invalid(
             name_path,
@@ -106,35 +111,6 @@ class _Lowest:
 
 
 LOWEST = _Lowest()
-
-
-class Descending:
-    """A wrapper that reverses the order of a string (or LOWEST) inside a sort key."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Descending) and bool(self.value == other.value)
-
-    def __hash__(self) -> int:
-        return hash(self.value)
-
-    def __lt__(self, other: Descending) -> bool:
-        return bool(other.value < self.value)
-
-    def __le__(self, other: Descending) -> bool:
-        return bool(other.value <= self.value)
-
-    def __gt__(self, other: Descending) -> bool:
-        return bool(other.value > self.value)
-
-    def __ge__(self, other: Descending) -> bool:
-        return bool(other.value >= self.value)
-
-
 _NEGATIVE_INFINITY = float("-inf")
 _POSITIVE_INFINITY = float("inf")
 
@@ -151,44 +127,83 @@ def _ascending_string(value: Any) -> Any:
     return LOWEST if value is None else value
 
 
-def _descending_string(value: Any) -> Any:
-    return Descending(LOWEST if value is None else value)
+class _DescendingStrings:
+    """Negated ranks of the distinct values of one string field, for a descending sort.
+
+    Strings cannot be negated, so each value is replaced by minus its position among the
+    sorted distinct values of the items being ordered. A boundary value from a cursor
+    that no item has any more gets a rank halfway between its neighbours.
+    """
+
+    def __init__(self, values: Iterable[Any]) -> None:
+        self.sorted_values = sorted({value for value in values if value is not None})
+        self.negated_ranks: dict[Any, Any] = {
+            value: -rank for rank, value in enumerate(self.sorted_values)
+        }
+        self.negated_ranks[None] = _POSITIVE_INFINITY
+
+    def boundary_rank(self, value: Any) -> Any:
+        if value is None:
+            return _POSITIVE_INFINITY
+        position = bisect_left(self.sorted_values, value)
+        if position < len(self.sorted_values) and self.sorted_values[position] == value:
+            return -position
+        return -(position - 0.5)
 
 
-def _transform(kind: str, descending: bool) -> Transform:
-    # Booleans and timestamps compare as numbers (False < True, epoch seconds).
-    if kind == "string":
-        return _descending_string if descending else _ascending_string
-    return _descending_number if descending else _ascending_number
+@dataclass(frozen=True)
+class BoundSort:
+    """A sort key function for one set of items, and the matching key of a cursor boundary."""
+
+    key: KeyFunction
+    boundary_transforms: tuple[Transform, ...]
+
+    def boundary_key(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        """Return the sort key of an item whose raw sort values are ``values``."""
+        pairs = zip(self.boundary_transforms, values, strict=True)
+        return tuple(transform(value) for transform, value in pairs)
 
 
 @dataclass(frozen=True)
 class SortPlan:
-    """A compiled sort: the key function for items and the raw values a cursor stores."""
+    """A parsed sort with the fields it reads."""
 
     keys: tuple[SortKey, ...]
-    getters: tuple[Callable[[Any], Any], ...]
-    transforms: tuple[Transform, ...]
-    key: KeyFunction
+    fields: tuple[Field, ...]
 
     def values(self, item: Any) -> list[Any]:
         """Return the item's raw sort values, which are JSON-safe and rebuild its key."""
-        return [get(item) for get in self.getters]
+        return [field.get(item) for field in self.fields]
 
-    def key_from_values(self, values: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            transform(value) for transform, value in zip(self.transforms, values, strict=True)
-        )
+    def bind(self, items: Sequence[Any]) -> BoundSort:
+        """Build the key function for ordering ``items``.
+
+        When a string field sorts descending, the key function raises KeyError for an
+        item outside ``items``, because its value has no rank.
+        """
+        item_transforms: list[Transform] = []
+        boundary_transforms: list[Transform] = []
+        for key, field in zip(self.keys, self.fields, strict=True):
+            if field.kind == "string" and key.descending:
+                ranks = _DescendingStrings(map(field.get, items))
+                item_transforms.append(ranks.negated_ranks.__getitem__)
+                boundary_transforms.append(ranks.boundary_rank)
+                continue
+            # Booleans and timestamps compare as numbers (False < True, epoch seconds).
+            if field.kind == "string":
+                transform = _ascending_string
+            else:
+                transform = _descending_number if key.descending else _ascending_number
+            item_transforms.append(transform)
+            boundary_transforms.append(transform)
+        getters = [field.get for field in self.fields]
+        key_function = _key_function(getters, item_transforms)
+        return BoundSort(key_function, tuple(boundary_transforms))
 
 
 def compile_sort(keys: Sequence[SortKey], spec: EntitySpec) -> SortPlan:
-    """Build the key function for sort keys that ``parse_sort`` returned."""
-    fields = [spec.fields[key.field] for key in keys]
-    getters = tuple(field.get for field in fields)
-    transforms = tuple(
-        _transform(field.kind, key.descending) for field, key in zip(fields, keys, strict=True)
-    )
-    return SortPlan(tuple(keys), getters, transforms, _key_function(getters, transforms))
+    """Look up the fields of sort keys that ``parse_sort`` returned."""
+    return SortPlan(tuple(keys), tuple(spec.fields[key.field] for key in keys))
 
 
 def _key_function(

@@ -19,7 +19,7 @@ MAX_SEARCH_FIELDS = 20
 def compile_text_search(
     raw: Any, spec: EntitySpec, path: str = "search.search"
 ) -> Predicate | None:
-    """Compile a free-text search object; return None when it does not restrict the result.
+    """Compile a free-text search object, or return None when it does not restrict the result.
 
     The expression splits into whitespace-separated terms. A term matches an item when it
     is a case-insensitive substring of one of the searched fields. Mode OR (the default)
@@ -29,7 +29,7 @@ def compile_text_search(
         return None
     if not isinstance(raw, dict):
         raise invalid(path, f"Search must be a JSON object (got {describe_json(raw)}).", "FORMAT")
-    match_every_term = _parse_mode(raw.get("mode"), f"{path}).mode")
+    match_every_term = _parse_mode(raw.get("mode"), f"{path}.mode")
     _check_fuzzy(raw.get("fuzzy"), f"{path}.fuzzy")
     getters = _searched_getters(raw.get("fields"), spec, f"{path}.fields")
     terms = _parse_terms(raw.get("expression"), f"{path}.expression")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..domain import accounts as rules
 from ..domain.specs import ACCOUNT_QUERY, ACCOUNT_SEARCH
 from ..errors import MethodNotAllowedError, NotFoundError, PermissionDeniedError, invalid
 from ..jobs import start_bulk_adjust
+from ..models import Account
 from ..query import run_page, select
 from ..validation import GUID, check_text, collect, read_int, read_object, read_str
 from . import render
@@ -23,6 +25,14 @@ def _account_id(call: ApiCall, name: str) -> str:
 
 def _account_body(call: ApiCall, account: Any) -> dict[str, Any]:
     return render.account(account, call.settings)
+
+
+def _searchable_accounts(call: ApiCall) -> Iterable[Account]:
+    """Accounts as query and search see them: lagging behind writes when the setting says so."""
+    lag = call.settings.search_lag_seconds
+    if lag > 0:
+        return rules.accounts_as_of(call.site, call.now - lag)
+    return call.site.accounts.values()
 
 
 def create_account(call: ApiCall) -> dict[str, Any]:
@@ -119,7 +129,7 @@ def query_accounts(call: ApiCall) -> dict[str, Any]:
         # Third-party clients send offset-style {"paging": {"limit": N}}; take its limit.
         paging = {"limit": (read_object(query, "paging", prefix="query.") or {}).get("limit")}
     page = run_page(
-        call.site.accounts.values(),
+        _searchable_accounts(call),
         ACCOUNT_QUERY,
         filter=query.get("filter"),
         sort=query.get("sort"),
@@ -137,7 +147,7 @@ def search_accounts(call: ApiCall) -> dict[str, Any]:
     search = read_object(call.body, "search") or {}
     paging = read_object(search, "cursorPaging", prefix="search.") or {}
     page = run_page(
-        call.site.accounts.values(),
+        _searchable_accounts(call),
         ACCOUNT_SEARCH,
         filter=search.get("filter"),
         search=search.get("search"),
@@ -155,7 +165,7 @@ def search_accounts(call: ApiCall) -> dict[str, Any]:
 
 def count_accounts(call: ApiCall) -> dict[str, Any]:
     matches = select(
-        call.site.accounts.values(),
+        _searchable_accounts(call),
         ACCOUNT_SEARCH,
         filter=call.body.get("filter"),
         search=call.body.get("search"),
@@ -174,7 +184,7 @@ def list_accounts(call: ApiCall) -> dict[str, Any]:
         {"contactId": {"$in": [c.lower() for c in contact_ids]}} if contact_ids else None
     )
     page = run_page(
-        call.site.accounts.values(),
+        _searchable_accounts(call),
         ACCOUNT_QUERY,
         filter=account_filter,
         limit=call.query.get("cursorPaging.limit"),

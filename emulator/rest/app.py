@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import uuid
 from typing import Any
 
@@ -17,42 +18,54 @@ from ..clock import Clock, make_clock
 from ..settings import Settings
 from ..store import Store
 from . import accounts, async_jobs, programs, transactions
-from .base import Handler, api_endpoint
+from .base import DroppedConnection, Handler, api_endpoint
 from .control import control_routes
+from .debugging import debugging_routes
 
-# (method, path after the service prefix, handler); literal paths come before {id}.
-ACCOUNT_ROUTES: list[tuple[str, str, Handler]] = [
-    ("POST", "/v1/accounts", accounts.create_account),
-    ("GET", "/v1/accounts", accounts.list_accounts),
-    ("POST", "/v1/accounts/query", accounts.query_accounts),
-    ("POST", "/v1/accounts/search", accounts.search_accounts),
-    ("POST", "/v1/accounts/count", accounts.count_accounts),
-    ("POST", "/v1/accounts/bulk-adjust", accounts.bulk_adjust),
-    ("GET", "/v1/accounts/program-totals", accounts.program_totals),
-    ("GET", "/v1/accounts/my-account", accounts.current_member_account),
-    ("GET", "/v1/accounts/fetch-by", accounts.account_by_secondary_id),
-    ("GET", "/v1/accounts/{id}", accounts.get_account),
-    ("POST", "/v1/accounts/{accountId}/earn-points", accounts.earn_points),
-    ("POST", "/v1/accounts/{accountId}/adjust-points", accounts.adjust_points),
+# (method, path after the service prefix, handler, Wix method name); literal paths come
+# before {id}.
+ACCOUNT_ROUTES: list[tuple[str, str, Handler, str]] = [
+    ("POST", "/v1/accounts", accounts.create_account, "createAccount"),
+    ("GET", "/v1/accounts", accounts.list_accounts, "listAccounts"),
+    ("POST", "/v1/accounts/query", accounts.query_accounts, "queryLoyaltyAccounts"),
+    ("POST", "/v1/accounts/search", accounts.search_accounts, "searchAccounts"),
+    ("POST", "/v1/accounts/count", accounts.count_accounts, "countAccounts"),
+    ("POST", "/v1/accounts/bulk-adjust", accounts.bulk_adjust, "bulkAdjustPoints"),
+    ("GET", "/v1/accounts/program-totals", accounts.program_totals, "getProgramTotals"),
+    ("GET", "/v1/accounts/my-account", accounts.current_member_account, "getCurrentMemberAccount"),
+    ("GET", "/v1/accounts/fetch-by", accounts.account_by_secondary_id, "getAccountBySecondaryId"),
+    ("GET", "/v1/accounts/{id}", accounts.get_account, "getAccount"),
+    ("POST", "/v1/accounts/{accountId}/earn-points", accounts.earn_points, "earnPoints"),
+    ("POST", "/v1/accounts/{accountId}/adjust-points", accounts.adjust_points, "adjustPoints"),
 ]
-TRANSACTION_ROUTES: list[tuple[str, str, Handler]] = [
-    ("POST", "/v1/loyalty-transactions/query", transactions.query_transactions),
-    ("GET", "/v1/loyalty-transactions/{loyaltyTransactionId}", transactions.get_transaction),
+TRANSACTION_ROUTES: list[tuple[str, str, Handler, str]] = [
+    (
+        "POST",
+        "/v1/loyalty-transactions/query",
+        transactions.query_transactions,
+        "queryLoyaltyTransactions",
+    ),
+    (
+        "GET",
+        "/v1/loyalty-transactions/{loyaltyTransactionId}",
+        transactions.get_transaction,
+        "getLoyaltyTransaction",
+    ),
 ]
-PROGRAM_ROUTES: list[tuple[str, str, Handler]] = [
-    ("GET", "/v1/program", programs.get_program),
-    ("PATCH", "/v1/program", programs.update_program),
-    ("POST", "/v1/program/activate", programs.activate_program),
-    ("POST", "/v1/program/pause", programs.pause_program),
+PROGRAM_ROUTES: list[tuple[str, str, Handler, str]] = [
+    ("GET", "/v1/program", programs.get_program, "getLoyaltyProgram"),
+    ("PATCH", "/v1/program", programs.update_program, "updateLoyaltyProgram"),
+    ("POST", "/v1/program/activate", programs.activate_program, "activateLoyaltyProgram"),
+    ("POST", "/v1/program/pause", programs.pause_program, "pauseLoyaltyProgram"),
 ]
-ASYNC_JOB_ROUTES: list[tuple[str, str, Handler]] = [
-    ("GET", "/v1/async-jobs/{jobId}", async_jobs.get_job),
-    ("GET", "/v1/async-jobs/{jobId}/items", async_jobs.list_job_items),
+ASYNC_JOB_ROUTES: list[tuple[str, str, Handler, str]] = [
+    ("GET", "/v1/async-jobs/{jobId}", async_jobs.get_job, "getAsyncJob"),
+    ("GET", "/v1/async-jobs/{jobId}/items", async_jobs.list_job_items, "listAsyncJobItems"),
 ]
 
 # Each service answers under its www.wixapis.com prefix and under the /_api/ prefix
 # that the SDK uses for any other host. One docs page shows async jobs unprefixed.
-SERVICES: list[tuple[list[str], list[tuple[str, str, Handler]]]] = [
+SERVICES: list[tuple[list[str], list[tuple[str, str, Handler, str]]]] = [
     (["/loyalty-accounts", "/_api/loyalty-accounts"], ACCOUNT_ROUTES),
     (["/loyalty-transactions", "/_api/loyalty-transactions"], TRANSACTION_ROUTES),
     (["/loyalty-programs", "/_api/loyalty-programs"], PROGRAM_ROUTES),
@@ -64,8 +77,9 @@ def api_routes() -> list[Route]:
     routes = []
     for prefixes, table in SERVICES:
         for prefix in prefixes:
-            for method, path, handler in table:
-                routes.append(Route(prefix + path, api_endpoint(handler), methods=[method]))
+            for method, path, handler, operation in table:
+                endpoint = api_endpoint(handler, operation)
+                routes.append(Route(prefix + path, endpoint, methods=[method]))
     return routes
 
 
@@ -89,7 +103,12 @@ class RequestIdMiddleware:
                 ]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except DroppedConnection as exc:
+            # The server has seen the connection close; there is nobody to answer.
+            if not exc.closed_transport:
+                raise
 
 
 def _known_paths(app: Starlette) -> list[str]:
@@ -98,6 +117,28 @@ def _known_paths(app: Starlette) -> list[str]:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    response = _http_error_response(request, exc)
+    if not request.url.path.startswith("/_emulator"):
+        _journal_route_error(request, response)
+    return response
+
+
+def _journal_route_error(request: Request, response: JSONResponse) -> None:
+    store: Store = request.app.state.store
+    entry = store.journal.start(
+        time=store.clock.now(),
+        method=request.method,
+        path=request.url.path,
+        query=request.url.query,
+        site_id=request.headers.get("wix-site-id", "").strip() or None,
+        headers=request.headers.items(),
+    )
+    entry.status = response.status_code
+    entry.response_body = json.loads(bytes(response.body))
+    entry.reason = entry.response_body["message"]
+
+
+def _http_error_response(request: Request, exc: HTTPException) -> JSONResponse:
     method, path = request.method, request.url.path
     if exc.status_code == 405:
         body = {
@@ -146,7 +187,7 @@ def create_app(
     if store is None:
         store = Store(settings, clock or make_clock(settings.clock))
     app = Starlette(
-        routes=[*control_routes(), *api_routes()],
+        routes=[*control_routes(), *debugging_routes(), *api_routes()],
         exception_handlers={HTTPException: http_error},
     )
     app.state.store = store

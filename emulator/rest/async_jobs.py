@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from ..errors import NotFoundError, invalid
+from ..jobs import record_poll
 from ..models import Job, JobItem
 from ..validation import check_range, to_int
 from . import render
@@ -26,28 +27,38 @@ def _job(call: ApiCall) -> Job:
 
 
 def get_job(call: ApiCall) -> dict[str, Any]:
-    return {"job": render.job(_job(call))}
+    job = _job(call)
+    record_poll(call.site, job, call.settings, call.now)
+    return {"job": render.job(job)}
 
 
-def _encode_cursor(offset: int, status_filter: str) -> str:
-    raw = json.dumps({"o": offset, "s": status_filter}, separators=(",", ":")).encode()
+def _encode_cursor(offset: int, status_filter: str, limit: int) -> str:
+    state = {"o": offset, "s": status_filter, "l": limit}
+    raw = json.dumps(state, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[int, str]:
+def _decode_cursor(cursor: str) -> tuple[int, str, int]:
+    """Return the offset, status filter and page size that ``cursor`` carries."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         state = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        offset, status_filter = state["o"], state["s"]
+        offset, status_filter, limit = state["o"], state["s"], state["l"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        offset, status_filter = None, None
-    if not isinstance(offset, int) or offset < 0 or status_filter not in STATUS_FILTERS:
-        raise invalid(
-            "paging.cursor",
-            "is not a cursor this endpoint returned; start again without a cursor",
-            "FORMAT",
-        )
-    return offset, status_filter
+        offset, status_filter, limit = None, None, None
+    if (
+        isinstance(offset, int)
+        and offset >= 0
+        and status_filter in STATUS_FILTERS
+        and isinstance(limit, int)
+        and 1 <= limit <= MAX_ITEMS_PAGE
+    ):
+        return offset, str(status_filter), limit
+    raise invalid(
+        "paging.cursor",
+        "is not a cursor this endpoint returned; start again without a cursor",
+        "FORMAT",
+    )
 
 
 def _matches(item: JobItem, status_filter: str) -> bool:
@@ -70,16 +81,18 @@ def list_job_items(call: ApiCall) -> dict[str, Any]:
     offset = 0
     cursor = call.query.get("paging.cursor")
     if cursor:
-        # The cursor carries the filter, so a follow-up request may send the cursor alone.
-        offset, status_filter = _decode_cursor(cursor)
+        # The cursor carries the filter and page size, so a follow-up request may send the
+        # cursor alone; a paging.limit sent with it overrides the page size.
+        offset, status_filter, cursor_limit = _decode_cursor(cursor)
+        limit = limit if limit_text else cursor_limit
     matching = [item for item in job.items if _matches(item, status_filter)]
     page = matching[offset : offset + limit]
     cursors: dict[str, str] = {}
     has_next = offset + limit < len(matching)
     if has_next:
-        cursors["next"] = _encode_cursor(offset + limit, status_filter)
+        cursors["next"] = _encode_cursor(offset + limit, status_filter, limit)
     if offset > 0:
-        cursors["prev"] = _encode_cursor(max(0, offset - limit), status_filter)
+        cursors["prev"] = _encode_cursor(max(0, offset - limit), status_filter, limit)
     return {
         "results": [render.job_item(item) for item in page],
         "pagingMetadata": {"count": len(page), "cursors": cursors, "hasNext": has_next},

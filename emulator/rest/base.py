@@ -7,6 +7,7 @@ body, advances the site's jobs to the current time and renders any ``WixError``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,8 +17,10 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import PermissionDeniedError, UnauthenticatedError, WixError
+from ..errors import PermissionDeniedError, RateLimitedError, UnauthenticatedError, WixError
+from ..faults import FaultRule
 from ..jobs import advance_jobs
+from ..journal import JournalEntry
 from ..settings import Settings
 from ..store import SiteState, Store
 from ..validation import parse_json_body
@@ -78,32 +81,113 @@ def site_id_of(headers: Headers) -> str:
     return site_id
 
 
-def api_endpoint(handler: Handler) -> Endpoint:
+def api_endpoint(handler: Handler, operation: str) -> Endpoint:
+    """Wrap ``handler`` into an endpoint for the Wix method named ``operation``."""
+
     async def endpoint(request: Request) -> Response:
+        store: Store = request.app.state.store
+        entry = store.journal.start(
+            time=store.clock.now(),
+            method=request.method,
+            path=request.url.path,
+            query=request.url.query,
+            site_id=request.headers.get(SITE_HEADER, "").strip() or None,
+            headers=request.headers.items(),
+        )
+        entry.operation = operation
         try:
-            site_id = site_id_of(request.headers)
-            body = parse_json_body(await request.body())
-            store: Store = request.app.state.store
-            with store.lock:
-                now = store.clock.now()
-                site = store.site(site_id)
-                advance_jobs(site, now, store.settings)
-                call = ApiCall(
-                    store=store,
-                    site=site,
-                    now=now,
-                    body=body,
-                    query=request.query_params,
-                    path=request.path_params,
-                    headers=request.headers,
-                )
-                result = handler(call)
-        except WixError as error:
-            return error_response(error)
-        except Exception:
-            logger.exception("unhandled error in %s %s", request.method, request.url.path)
-            return internal_error_response()
-        return JSONResponse(result)
+            response = await _serve(request, store, handler, operation, entry)
+        except DroppedConnection:
+            entry.status, entry.reason = 0, "connection dropped by a fault rule"
+            raise
+        entry.status = response.status_code
+        return response
 
     endpoint.__name__ = handler.__name__
     return endpoint
+
+
+class DroppedConnection(Exception):
+    """Raised after a fault rule closed the client's connection without a response."""
+
+    def __init__(self, closed_transport: bool) -> None:
+        super().__init__("connection dropped by a fault rule")
+        self.closed_transport = closed_transport
+
+
+async def _serve(
+    request: Request, store: Store, handler: Handler, operation: str, entry: JournalEntry
+) -> Response:
+    try:
+        site_id = site_id_of(request.headers)
+        rule = _fault_rule(store, request, operation, site_id)
+        if rule is not None:
+            entry.fault = rule.id
+            if rule.delay:
+                await asyncio.sleep(rule.delay)
+            if rule.drop:
+                await drop_connection(request)
+            if rule.status is not None:
+                entry.response_body = rule.error_body()
+                return JSONResponse(entry.response_body, status_code=rule.status)
+        entry.request_body = body = parse_json_body(await request.body())
+        with store.lock:
+            now = store.clock.now()
+            wait = store.rate_limiter.check(site_id, now, store.settings.rate_limit_per_minute)
+            if wait is not None:
+                raise RateLimitedError(
+                    f"site {site_id} exceeded {store.settings.rate_limit_per_minute} requests "
+                    f"per minute; retry after {wait} s",
+                    retry_after=wait,
+                )
+            site = store.site(site_id)
+            site.keep_history = store.settings.search_lag_seconds > 0
+            if not site.keep_history and site.history:
+                site.history.clear()
+            advance_jobs(site, now, store.settings)
+            call = ApiCall(
+                store=store,
+                site=site,
+                now=now,
+                body=body,
+                query=request.query_params,
+                path=request.path_params,
+                headers=request.headers,
+            )
+            result = handler(call)
+    except WixError as error:
+        entry.response_body = error.to_json()
+        entry.reason = error.description
+        return error_response(error)
+    except DroppedConnection:
+        raise
+    except Exception:
+        logger.exception("unhandled error in %s %s", request.method, request.url.path)
+        entry.reason = "internal emulator error"
+        return internal_error_response()
+    entry.response_body = result
+    return JSONResponse(result)
+
+
+def _fault_rule(store: Store, request: Request, operation: str, site_id: str) -> FaultRule | None:
+    if not store.faults.rules:
+        return None
+    with store.lock:
+        return store.faults.fire(operation, request.method, request.url.path, site_id)
+
+
+async def drop_connection(request: Request) -> None:
+    """Close the client's connection without a response, then raise ``DroppedConnection``.
+
+    Under uvicorn the ASGI ``receive`` callable belongs to the connection's request
+    cycle, whose transport is closed here. Other servers, and in-process calls, see
+    the exception instead, which their clients report as a broken connection.
+    """
+    cycle = getattr(request.receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is not None:
+        transport.abort()
+        # Let the server notice the lost connection before the app returns.
+        for _ in range(3):
+            await asyncio.sleep(0)
+    raise DroppedConnection(closed_transport=transport is not None)

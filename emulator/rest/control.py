@@ -137,6 +137,7 @@ def get_settings(store: Store, request: Request, body: dict[str, Any]) -> dict[s
 def update_settings(store: Store, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     changes = read_object(body, "settings") or body
     store.settings.update(changes)
+    store.journal.size = store.settings.journal_size
     logger.info("settings changed: %s", ", ".join(sorted(changes)))
     return {"settings": store.settings.to_json()}
 

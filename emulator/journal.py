@@ -1,0 +1,125 @@
+"""The request journal: recent requests and responses of each site, in a bounded buffer.
+
+Entries never hold the Authorization header or any other credential header.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Header names whose values the journal drops; compared in lower case.
+SECRET_HEADERS = frozenset({"authorization", "cookie", "x-wix-api-key", "wix-api-key"})
+# Requests without a wix-site-id header are kept under this key.
+NO_SITE = "_no_site"
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {
+        name: ("<redacted>" if name.lower() in SECRET_HEADERS else value) for name, value in headers
+    }
+
+
+@dataclass
+class JournalEntry:
+    sequence: int
+    time: float
+    method: str
+    path: str
+    query: str
+    site_id: str
+    request_headers: dict[str, str]
+    request_body: Any
+    status: int = 0
+    response_body: Any = None
+    operation: str | None = None
+    request_id: str | None = None
+    reason: str | None = None
+    fault: str | None = None
+
+    def to_json(self, format_time: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "sequence": self.sequence,
+            "time": format_time(self.time),
+            "siteId": self.site_id,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "operation": self.operation,
+            "status": self.status,
+            "requestId": self.request_id,
+            "requestHeaders": self.request_headers,
+            "requestBody": self.request_body,
+            "responseBody": self.response_body,
+        }
+        if self.reason:
+            body["reason"] = self.reason
+        if self.fault:
+            body["fault"] = self.fault
+        return body
+
+
+@dataclass
+class Journal:
+    """Per-site ring buffers of ``JournalEntry``, each holding at most ``size`` entries."""
+
+    size: int = 500
+    sites: dict[str, deque[JournalEntry]] = field(default_factory=dict)
+    _sequence: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def start(
+        self,
+        *,
+        time: float,
+        method: str,
+        path: str,
+        query: str,
+        site_id: str | None,
+        headers: Iterable[tuple[str, str]],
+    ) -> JournalEntry:
+        entry = JournalEntry(
+            sequence=next(self._sequence),
+            time=time,
+            method=method,
+            path=path,
+            query=query,
+            site_id=site_id or NO_SITE,
+            request_headers=redact_headers(headers),
+            request_body=None,
+        )
+        if self.size > 0:
+            buffer = self.sites.get(entry.site_id)
+            if buffer is None or buffer.maxlen != self.size:
+                buffer = deque(buffer or (), maxlen=self.size)
+                self.sites[entry.site_id] = buffer
+            buffer.append(entry)
+        return entry
+
+    def entries(self, site_id: str | None = None) -> list[JournalEntry]:
+        if site_id is not None:
+            return list(self.sites.get(site_id, ()))
+        merged = [entry for buffer in self.sites.values() for entry in buffer]
+        return sorted(merged, key=lambda entry: entry.sequence)
+
+    def clear(self, site_id: str | None = None) -> int:
+        if site_id is None:
+            count = sum(len(buffer) for buffer in self.sites.values())
+            self.sites.clear()
+            return count
+        return len(self.sites.pop(site_id, ()))
+
+
+def matches(entry: JournalEntry, filters: Mapping[str, str]) -> bool:
+    """Apply the journal's list filters: operation, method, status, path prefix, errors only."""
+    if "operation" in filters and entry.operation != filters["operation"]:
+        return False
+    if "method" in filters and entry.method != filters["method"].upper():
+        return False
+    if "status" in filters and str(entry.status) != filters["status"]:
+        return False
+    if "pathPrefix" in filters and not entry.path.startswith(filters["pathPrefix"]):
+        return False
+    return not (filters.get("errorsOnly") in ("true", "1") and entry.status < 400)

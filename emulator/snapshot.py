@@ -1,0 +1,167 @@
+"""Export and import the emulator's state as versioned JSON.
+
+A snapshot holds the settings, the clock's time and every site (or one site) with its
+program, contacts, accounts, transactions, idempotency keys and jobs. Times are epoch
+seconds, so a round trip is exact. Import checks the whole document before it
+replaces anything. The stale-read history and the request journal are not included.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from typing import Any
+
+from .clock import format_timestamp
+from .errors import invalid
+from .models import Account, Contact, Job, JobItem, Program, Transaction
+from .store import SiteState, Store
+
+FORMAT = "wix-loyalty-emulator-snapshot"
+VERSION = 1
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def export_site(site: SiteState) -> dict[str, Any]:
+    accounts = []
+    for account in site.accounts.values():
+        body = _fields(account)
+        body["contact"] = account.contact.id
+        latest = account.latest_transaction
+        body["latest_transaction"] = latest.id if latest else None
+        accounts.append(body)
+    jobs = []
+    for job in site.jobs.values():
+        body = _fields(job)
+        body["items"] = [_fields(item) for item in job.items]
+        body["forced_failures"] = {k: list(v) for k, v in job.forced_failures.items()}
+        body["start_at"] = None if job.start_at == float("inf") else job.start_at
+        jobs.append(body)
+    return {
+        "program": _fields(site.program),
+        "contacts": [_fields(contact) for contact in site.contacts.values()],
+        "accounts": accounts,
+        "transactions": [_fields(t) for t in site.transactions.values()],
+        "idempotencyKeys": [[a, k, t] for (a, k), t in site.idempotency_keys.items()],
+        "jobs": jobs,
+        "jobProfile": site.job_profile,
+    }
+
+
+def export_state(store: Store, site_id: str | None = None) -> dict[str, Any]:
+    """Return the state of every site, or of ``site_id`` only, as a snapshot document."""
+    if site_id is not None and site_id not in store.sites:
+        raise invalid("siteId", f"site {site_id} has no state to export")
+    sites = {site_id: store.sites[site_id]} if site_id is not None else store.sites
+    now = store.clock.now()
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exportedAt": format_timestamp(now),
+        "clock": {"mode": store.clock.mode, "now": now},
+        "settings": store.settings.to_json(),
+        "sites": {sid: export_site(site) for sid, site in sites.items()},
+    }
+
+
+def import_site(site_id: str, data: dict[str, Any]) -> SiteState:
+    """Rebuild a site from its exported form; raise ``KeyError``/``TypeError`` if malformed."""
+    site = SiteState(site_id=site_id, program=Program(**data["program"]))
+    for raw in data["contacts"]:
+        contact = Contact(**raw)
+        site.contacts[contact.id] = contact
+    for raw in data["transactions"]:
+        transaction = Transaction(**raw)
+        site.transactions[transaction.id] = transaction
+    for raw in data["accounts"]:
+        values = dict(raw)
+        values["contact"] = site.contacts[values["contact"]]
+        latest = values.pop("latest_transaction")
+        account = Account(**values)
+        account.latest_transaction = site.transactions[latest] if latest else None
+        site.accounts[account.id] = account
+        site.account_by_contact[account.contact.id] = account.id
+    for account_id, key, transaction_id in data["idempotencyKeys"]:
+        site.idempotency_keys[(account_id, key)] = transaction_id
+    for raw in data["jobs"]:
+        values = dict(raw)
+        values["items"] = [JobItem(**item) for item in values["items"]]
+        values["forced_failures"] = {k: tuple(v) for k, v in values["forced_failures"].items()}
+        if values["start_at"] is None:
+            values["start_at"] = float("inf")
+        job = Job(**values)
+        site.jobs[job.id] = job
+        if not job.finished:
+            site.active_jobs.append(job)
+    profile = data.get("jobProfile")
+    site.job_profile = dict(profile) if isinstance(profile, dict) else None
+    return site
+
+
+def import_state(store: Store, document: Any, site_id: str | None = None) -> list[str]:
+    """Load a snapshot into ``store``; return the IDs of the sites it replaced.
+
+    Without ``site_id`` the snapshot replaces every site and the settings; with it,
+    only that site is replaced.
+    """
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise invalid("format", f"is not a snapshot: expected format {FORMAT!r}")
+    if document.get("version") != VERSION:
+        raise invalid(
+            "version",
+            f"snapshot version {document.get('version')!r} is not "
+            f"supported; this emulator reads version {VERSION}",
+        )
+    raw_sites = document.get("sites")
+    if not isinstance(raw_sites, dict):
+        raise invalid("sites", "must be an object of site ID to site state", "FORMAT")
+    if site_id is not None:
+        if site_id not in raw_sites:
+            raise invalid("siteId", f"site {site_id} is not in the snapshot")
+        raw_sites = {site_id: raw_sites[site_id]}
+    sites = {}
+    for sid, raw in raw_sites.items():
+        try:
+            sites[sid] = import_site(sid, raw)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise invalid(f"sites.{sid}", f"is malformed: {exc!r}", "FORMAT") from None
+    if site_id is None:
+        settings = document.get("settings")
+        if isinstance(settings, dict):
+            changes = {k: v for k, v in settings.items() if k != "clock"}
+            store.settings.update(changes)
+        store.sites = sites
+    else:
+        store.sites.update(sites)
+    _move_clock(store, document.get("clock"))
+    return list(sites)
+
+
+def _move_clock(store: Store, clock: Any) -> None:
+    """Move a manual clock forward to the snapshot's time, so jobs resume where they were."""
+    if store.clock.mode != "manual" or not isinstance(clock, dict):
+        return
+    moment = clock.get("now")
+    if isinstance(moment, int | float) and moment > store.clock.now():
+        store.clock.set(float(moment))
+
+
+def write_atomically(path: str, document: dict[str, Any]) -> None:
+    """Write JSON to ``path`` through a temporary file and a rename, so readers never see
+    a half-written file."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(prefix=".snapshot-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as output:
+            json.dump(document, output)
+            output.flush()
+            os.fsync(output.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
