@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -98,6 +99,28 @@ def build_parser() -> argparse.ArgumentParser:
         "such objects seeds several sites (env WIX_EMULATOR_SEED)",
     )
     add(
+        "--faults",
+        default=_env("FAULTS", None),
+        metavar="FILE",
+        help='JSON file of fault rules to load at start: a list, or {"rules": [...]} '
+        "(env WIX_EMULATOR_FAULTS)",
+    )
+    add(
+        "--import",
+        dest="import_file",
+        default=_env("IMPORT", None),
+        metavar="FILE",
+        help="snapshot file to load at start, as written by GET /_emulator/snapshot "
+        "(env WIX_EMULATOR_IMPORT)",
+    )
+    add(
+        "--export-on-exit",
+        default=_env("EXPORT_ON_EXIT", None),
+        metavar="FILE",
+        help="write a snapshot of the whole state to FILE when the server stops "
+        "(env WIX_EMULATOR_EXPORT_ON_EXIT)",
+    )
+    add(
         "--set",
         action="append",
         default=[],
@@ -183,12 +206,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.job_mode,
     )
     sys.stdout.flush()
-    server.run(sockets=[sock])
-    if args.export_on_exit:
-        with store.lock:
-            write_atomically(args.export_on_exit, export_state(store))
-        logger.info("wrote a snapshot of the state to %s", args.export_on_exit)
+    # uvicorn stops gracefully on SIGINT or SIGTERM, then raises the signal again. The
+    # handler below turns the repeated SIGTERM into an exception, so the snapshot below
+    # is written on either signal.
+    signal.signal(signal.SIGTERM, _raise_stopped)
+    try:
+        server.run(sockets=[sock])
+    except (KeyboardInterrupt, Stopped):
+        pass
+    finally:
+        if args.export_on_exit:
+            with store.lock:
+                write_atomically(args.export_on_exit, export_state(store))
+            logger.info("wrote a snapshot of the state to %s", args.export_on_exit)
+    logger.info("emulator stopped")
     return 0
+
+
+class Stopped(Exception):
+    """Raised by the SIGTERM handler once uvicorn has shut down."""
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise Stopped(f"stopped by signal {signum}")
 
 
 def load_start_files(store: Store, args: argparse.Namespace) -> None:

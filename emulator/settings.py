@@ -49,7 +49,7 @@ class Settings:
         for name, value in changes.items():
             if name not in known:
                 raise invalid(name, f"is not a setting; known settings: {', '.join(known)}")
-            if name == "clock":
+            if name == "clock" and value != self.clock:
                 raise invalid(name, "cannot change while the emulator runs; restart with --clock")
             setattr(candidate, name, _coerce(name, value, type(getattr(self, name))))
         candidate.check()

@@ -161,6 +161,7 @@ def write_atomically(path: str, document: dict[str, Any]) -> None:
             json.dump(document, output)
             output.flush()
             os.fsync(output.fileno())
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

@@ -768,3 +768,19 @@ def test_spec_rejects_non_string_text_field() -> None:
     fields = {"id": make_field("id", "string"), "count": make_field("count", "number")}
     with pytest.raises(ValueError, match="text field"):
         EntitySpec("thing", fields, (), 10, text_fields=("count",))
+
+
+def test_long_filter_cursor_is_compressed() -> None:
+    many_ids = [f"{index:08d}-0000-4000-8000-000000000000" for index in range(400)]
+    wanted = {"id": {"$in": [*many_ids, *[item["id"] for item in ITEMS]]}}
+    first = run_page(ITEMS, SPEC, filter=wanted, limit=2)
+    assert first.next_cursor is not None
+    assert first.next_cursor.startswith("z.")
+    second = run_page(ITEMS, SPEC, cursor=first.next_cursor)
+    assert ids(second.items) == ids(select(ITEMS, SPEC, filter=wanted))[2:4]
+
+
+def test_compressed_cursor_garbage_is_rejected() -> None:
+    with pytest.raises(ValidationError) as error:
+        run_page(ITEMS, SPEC, cursor="z." + base64.urlsafe_b64encode(b"not zlib").decode())
+    assert only_violation(error).field == "query.cursorPaging.cursor"

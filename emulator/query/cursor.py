@@ -4,8 +4,8 @@ The Wix SDK sends only ``{"cursorPaging": {"cursor", "limit"}}`` for follow-up p
 so a cursor stores the filter, the free-text search, the sort and the page size. Its
 position is a keyset: the raw sort values of the item that the page starts after
 (direction "next") or ends before (direction "prev"). Inserted or deleted items
-therefore never shift a page the way an offset would. A cursor is encoded, not signed, so every part is
-checked again when it comes back.
+therefore never shift a page the way an offset would. A cursor is encoded, not signed,
+so every part is checked again when it comes back.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,12 @@ MAX_CURSOR_LENGTH = 16000
 DIRECTIONS = ("next", "prev")
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+# Cursors whose JSON is longer than this many bytes are zlib-compressed and carry the
+# prefix, which cannot start a base64url string because "." is not in its alphabet.
+COMPRESS_ABOVE = 1024
+COMPRESSED_PREFIX = "z."
+# The largest decompressed cursor accepted, against a compressed bomb.
+MAX_CURSOR_JSON = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -58,8 +65,13 @@ def encode_cursor(state: CursorState) -> str:
         "d": state.direction,
         "l": state.limit,
     }
-    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    return base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    prefix = ""
+    if len(data) > COMPRESS_ABOVE:
+        # Long filters (an $in over hundreds of GUIDs) compress well, which keeps the
+        # cursor under MAX_CURSOR_LENGTH.
+        data, prefix = zlib.compress(data, 9), COMPRESSED_PREFIX
+    return prefix + base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 
 
 def invalid_cursor(path: str) -> ValidationError:
@@ -78,12 +90,21 @@ def decode_cursor(raw: Any, spec: EntitySpec, path: str) -> CursorState:
     The filter and search inside are not compiled here. The caller compiles them and
     reports their errors with ``invalid_cursor`` too.
     """
-    if not isinstance(raw, str) or len(raw) > MAX_CURSOR_LENGTH or not _BASE64URL.fullmatch(raw):
+    if not isinstance(raw, str) or len(raw) > MAX_CURSOR_LENGTH:
+        raise invalid_cursor(path)
+    compressed = raw.startswith(COMPRESSED_PREFIX)
+    encoded = raw[len(COMPRESSED_PREFIX) :] if compressed else raw
+    if not _BASE64URL.fullmatch(encoded):
         raise invalid_cursor(path)
     try:
-        data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        data = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        if compressed:
+            inflater = zlib.decompressobj()
+            data = inflater.decompress(data, MAX_CURSOR_JSON)
+            if inflater.unconsumed_tail or not inflater.eof:
+                raise ValueError("compressed cursor is truncated or too large")
         body = json.loads(data.decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, UnicodeDecodeError, ValueError, zlib.error):
         raise invalid_cursor(path) from None
     state = _parse_body(body, spec)
     if state is None:

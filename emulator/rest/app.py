@@ -17,10 +17,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..clock import Clock, make_clock
 from ..settings import Settings
 from ..store import Store
-from . import accounts, async_jobs, programs, transactions
+from . import accounts, async_jobs, contacts, programs, transactions
 from .base import DroppedConnection, Handler, api_endpoint
 from .control import control_routes
 from .debugging import debugging_routes
+from .openapi import openapi_route
 
 # (method, path after the service prefix, handler, Wix method name); literal paths come
 # before {id}.
@@ -70,6 +71,7 @@ SERVICES: list[tuple[list[str], list[tuple[str, str, Handler, str]]]] = [
     (["/loyalty-transactions", "/_api/loyalty-transactions"], TRANSACTION_ROUTES),
     (["/loyalty-programs", "/_api/loyalty-programs"], PROGRAM_ROUTES),
     (["/async-jobs", "/_api/async-jobs", ""], ASYNC_JOB_ROUTES),
+    (["/contacts", "/_api/contacts"], contacts.CONTACT_ROUTES),
 ]
 
 
@@ -187,7 +189,7 @@ def create_app(
     if store is None:
         store = Store(settings, clock or make_clock(settings.clock))
     app = Starlette(
-        routes=[*control_routes(), *debugging_routes(), *api_routes()],
+        routes=[*control_routes(), *debugging_routes(), openapi_route(), *api_routes()],
         exception_handlers={HTTPException: http_error},
     )
     app.state.store = store

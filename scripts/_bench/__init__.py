@@ -1,0 +1,1 @@
+"""Helpers for ``scripts/bench``: server launcher, load generators and the measurements."""
