@@ -14,11 +14,15 @@ other than 200 raises ``EmulatorError``, which carries the status and the Wix er
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import threading
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import httpx
+from starlette.types import ASGIApp
 
 JSON = dict[str, Any]
 
@@ -73,11 +77,71 @@ class _SharedTransport(httpx.BaseTransport):
         pass
 
 
+class InProcessTransport(httpx.BaseTransport):
+    """A synchronous httpx transport that calls an ASGI app in this process, with no socket.
+
+    The app runs on an event loop in a daemon thread of its own, so the transport works
+    from plain code and from code that already runs inside an event loop. ``close``
+    stops that thread.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._asgi = httpx.ASGITransport(app=app)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="wix-emulator-in-process", daemon=True
+                )
+                thread.start()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        # ASGITransport needs a body it can read asynchronously; read() stores it as bytes.
+        request.read()
+        future = asyncio.run_coroutine_threadsafe(self._send(request), self._running_loop())
+        timeout = request.extensions.get("timeout", {}).get("read")
+        try:
+            return future.result(timeout=timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise httpx.ReadTimeout(
+                f"the in-process app did not answer within {timeout} s", request=request
+            ) from None
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        response = await self._asgi.handle_async_request(request)
+        content = await response.aread()
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=content,
+            extensions=response.extensions,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop, self._thread = None, None
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
 class EmulatorClient:
     """Calls to one emulator's ``/_emulator`` routes, over a synchronous httpx client.
 
-    ``transport`` replaces httpx's network transport (for example with
-    ``httpx.MockTransport``); the clients that ``api()`` returns use it too.
+    ``transport`` replaces httpx's network transport, for example with
+    ``InProcessTransport(app)`` to call an app in this process; the clients that
+    ``api()`` returns use it too.
     """
 
     def __init__(
@@ -252,9 +316,7 @@ class EmulatorClient:
         Get Async Job call that returns FINISHED) and ``manual``. Returns the profile.
         """
         body = {"mode": mode, **options}
-        profile: JSON = self._call("PUT", f"/sites/{site_id}/job-profile", json=body)[
-            "jobProfile"
-        ]
+        profile: JSON = self._call("PUT", f"/sites/{site_id}/job-profile", json=body)["jobProfile"]
         return profile
 
     def clear_job_profile(self, site_id: str) -> None:

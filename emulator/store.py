@@ -35,7 +35,7 @@ class SiteState:
     # account ID -> [(time the version stopped being current, the version)].
     keep_history: bool = False
     history: dict[str, list[tuple[float, Account]]] = field(default_factory=dict)
-    # Per-site job timing that overrides the global settings (see ``JobProfile``).
+    # Per-site job timing that overrides the global settings (see ``jobs.job_timing``).
     job_profile: dict[str, Any] | None = None
 
     def account_by_member(self, member_id: str) -> Account | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from support import JOB_RATE, JOB_START_DELAY, Control
+from support import JOB_RATE, JOB_START_DELAY, Control, make_client
 
 from emulator.settings import Settings
 from emulator.testing import EmulatorServer
@@ -36,14 +36,14 @@ def site_id() -> str:
 def client(server: EmulatorServer, site_id: str) -> Iterator[httpx.Client]:
     """Return a client that sends the Wix auth headers for this test's site."""
     headers = {"Authorization": "test-api-key", "wix-site-id": site_id}
-    with httpx.Client(base_url=server.url, headers=headers, timeout=10.0) as http:
+    with make_client(server, headers) as http:
         yield http
 
 
 @pytest.fixture
 def bare_client(server: EmulatorServer) -> Iterator[httpx.Client]:
     """Return a client that sends no headers of its own."""
-    with httpx.Client(base_url=server.url, timeout=10.0) as http:
+    with make_client(server, {}) as http:
         yield http
 
 

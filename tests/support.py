@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from emulator.testing import EmulatorServer
+
 ACCOUNTS = "/loyalty-accounts/v1/accounts"
 TRANSACTIONS = "/loyalty-transactions/v1/loyalty-transactions"
 PROGRAM = "/loyalty-programs/v1/program"
@@ -17,6 +19,16 @@ LOYALTY_APP_ID = "553c79f3-5625-4f38-b14b-ef7c0d1e87df"
 # then applies JOB_RATE accounts per second, item i (from 0) at delay + (i + 1) / rate.
 JOB_START_DELAY = 1.0
 JOB_RATE = 10.0
+
+
+# NOTE: EmulatorServer's listening socket has protocol number 0, so asyncio does not set
+# TCP_NODELAY on accepted connections. On a kept-alive connection the response body then
+# waits about 40 ms for the client's delayed ACK. A new connection per request avoids that.
+NO_KEEPALIVE = httpx.Limits(max_keepalive_connections=0)
+
+
+def make_client(server: EmulatorServer, headers: dict[str, str]) -> httpx.Client:
+    return httpx.Client(base_url=server.url, headers=headers, timeout=10.0, limits=NO_KEEPALIVE)
 
 
 def seconds_until_items_done(count: int) -> float:

@@ -43,3 +43,19 @@ def set_status(program: Program, now: float, status: str) -> None:
     if program.status != status:
         program.status = status
         program.updated = now
+
+
+# NOTE: Wix does not document the expiration settings that enabling starts with; the
+# emulator uses 12 months of inactivity and 100 percent when none were set.
+DEFAULT_MONTHS_OF_INACTIVITY = 12
+DEFAULT_EXPIRING_PERCENTAGE = 100
+
+
+def set_points_expiration(program: Program, now: float, *, enabled: bool) -> None:
+    program.expiration_status = "ENABLED" if enabled else "DISABLED"
+    if enabled:
+        if program.months_of_inactivity is None:
+            program.months_of_inactivity = DEFAULT_MONTHS_OF_INACTIVITY
+        if program.expiring_points_percentage is None:
+            program.expiring_points_percentage = DEFAULT_EXPIRING_PERCENTAGE
+    program.updated = now

@@ -58,6 +58,25 @@ PROGRAM_ROUTES: list[tuple[str, str, Handler, str]] = [
     ("PATCH", "/v1/program", programs.update_program, "updateLoyaltyProgram"),
     ("POST", "/v1/program/activate", programs.activate_program, "activateLoyaltyProgram"),
     ("POST", "/v1/program/pause", programs.pause_program, "pauseLoyaltyProgram"),
+    (
+        "GET",
+        "/v1/program/premium-features",
+        programs.premium_features,
+        "getLoyaltyProgramPremiumFeatures",
+    ),
+    (
+        "POST",
+        "/v1/program/points-expiration/enable",
+        programs.enable_points_expiration,
+        "enablePointsExpiration",
+    ),
+    (
+        "POST",
+        "/v1/program/points-expiration/disable",
+        programs.disable_points_expiration,
+        "disablePointsExpiration",
+    ),
+    ("GET", "/v1/bulk/programs", programs.bulk_get_programs, "bulkGetLoyaltyProgram"),
 ]
 ASYNC_JOB_ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", "/v1/async-jobs/{jobId}", async_jobs.get_job, "getAsyncJob"),

@@ -21,13 +21,15 @@ from starlette.routing import Route
 from ..schemas import load_all
 from .base import Handler
 
-Service = tuple[list[str], list[tuple[str, str, Handler]]]
+# (method, path after the service prefix, handler, Wix method name), as in app.py.
+RouteEntry = tuple[str, str, Handler, str]
+Service = tuple[list[str], list[RouteEntry]]
 
 OPENAPI_PATH = "/_emulator/openapi.json"
 COLLECTION_FILES = ("common.json", "responses.json")
 ERROR_COMPONENT = "ErrorEnvelope"
 
-# The 200 response of each handler, by handler name, as a component of responses.json.
+# The 200 response of each handler, by handler name: a definition in responses.json.
 RESPONSES: dict[str, str] = {
     "create_account": "AccountResponse",
     "list_accounts": "ListAccountsResponse",
@@ -121,7 +123,7 @@ def build_components() -> dict[str, Any]:
     return components
 
 
-def _operation(method: str, path: str, handler: Handler) -> dict[str, Any]:
+def _operation(method: str, path: str, handler: Handler, wix_method: str) -> dict[str, Any]:
     name = handler.__name__
     response = RESPONSES.get(name)
     if response is None:
@@ -134,9 +136,8 @@ def _operation(method: str, path: str, handler: Handler) -> dict[str, Any]:
         {"name": param, "in": "query", "required": False, "schema": {"type": "string"}}
         for param in QUERY_PARAMETERS.get(name, [])
     ]
-    head, *rest = name.split("_")
     operation: dict[str, Any] = {
-        "operationId": head + "".join(word.title() for word in rest),
+        "operationId": wix_method,
         "responses": {
             "200": _json_response("Success", response),
             "default": _json_response("A Wix error envelope", ERROR_COMPONENT),
@@ -161,9 +162,9 @@ def build_document(services: Sequence[Service]) -> dict[str, Any]:
     """Build the OpenAPI 3.1 document of ``services``, each under its first prefix."""
     paths: dict[str, dict[str, Any]] = {}
     for prefixes, table in services:
-        for method, path, handler in table:
+        for method, path, handler, wix_method in table:
             item = paths.setdefault(prefixes[0] + path, {})
-            item[method.lower()] = _operation(method, path, handler)
+            item[method.lower()] = _operation(method, path, handler, wix_method)
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",

@@ -28,3 +28,24 @@ def activate_program(call: ApiCall) -> dict[str, Any]:
 def pause_program(call: ApiCall) -> dict[str, Any]:
     rules.set_status(call.site.program, call.now, "PAUSED")
     return {"loyaltyProgram": render.program(call.site.program)}
+
+
+def premium_features(call: ApiCall) -> dict[str, Any]:
+    return render.premium_features()
+
+
+def enable_points_expiration(call: ApiCall) -> dict[str, Any]:
+    rules.set_points_expiration(call.site.program, call.now, enabled=True)
+    return {"loyaltyProgram": render.program(call.site.program)}
+
+
+def disable_points_expiration(call: ApiCall) -> dict[str, Any]:
+    rules.set_points_expiration(call.site.program, call.now, enabled=False)
+    return {"loyaltyProgram": render.program(call.site.program)}
+
+
+def bulk_get_programs(call: ApiCall) -> dict[str, Any]:
+    # The real method lists every site of the calling Wix user; the emulator knows
+    # only the site named by the request.
+    program = render.program(call.site.program)
+    return {"programInSites": [{"metaSiteId": call.site.site_id, "loyaltyProgram": program}]}

@@ -116,8 +116,14 @@ def program(record: Program) -> dict[str, Any]:
         "createdDate": ts(record.created),
         "updatedDate": ts(record.updated),
         "pointsExpiration": expiration,
-        "premiumFeatures": {"loyaltyProgram": True, "tiers": False, "pointsExpiration": False},
+        "premiumFeatures": premium_features(),
     }
+
+
+def premium_features() -> dict[str, bool]:
+    # The emulator models a site with the loyalty premium plan and neither tiers nor
+    # points expiration as paid features.
+    return {"loyaltyProgram": True, "tiers": False, "pointsExpiration": False}
 
 
 def job(record: Job) -> dict[str, Any]:

@@ -24,7 +24,7 @@ const WIX_ORIGIN = /^https:\/\/(www|edge)\.wixapis\.com/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const EARN_APP_ID = randomUUID();
 // Upper bound for a bulk job to reach FINISHED. With the job settings from before(), the
-// three-account job below finishes in about 0.1 s.
+// three-account job below needs 0.05 s of start delay plus 3 accounts at 200 per second.
 const JOB_TIMEOUT_MS = 10_000;
 
 const seededSites = [];
@@ -324,6 +324,23 @@ test('pausing the program blocks createAccount', async () => {
   assert.equal(activated.loyaltyProgram.status, 'ACTIVE');
   const { account } = await client.accounts.createAccount(contactIds[1]);
   assert.equal(account.contactId, contactIds[1]);
+});
+
+test('program premium features and points expiration', async () => {
+  const { client } = await newSite(0);
+
+  const features = await client.programs.getLoyaltyProgramPremiumFeatures();
+  assert.equal(features.loyaltyProgram, true);
+  assert.equal(typeof features.pointsExpiration, 'boolean');
+
+  const enabled = await client.programs.enablePointsExpiration();
+  assert.equal(enabled.loyaltyProgram.pointsExpiration.status, 'ENABLED');
+  const disabled = await client.programs.disablePointsExpiration();
+  assert.equal(disabled.loyaltyProgram.pointsExpiration.status, 'DISABLED');
+
+  const bulk = await client.programs.bulkGetLoyaltyProgram();
+  assert.equal(bulk.programInSites.length, 1);
+  assert.equal(bulk.programInSites[0].loyaltyProgram.status, 'ACTIVE');
 });
 
 test('bulkAdjustPoints job adjusts filtered accounts', async () => {
