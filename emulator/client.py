@@ -112,7 +112,7 @@ class InProcessTransport(httpx.BaseTransport):
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise httpx.ReadTimeout(
-                f"the in-process app did not answer within {timeout} s", request=request
+                f"timed out after {timeout} s waiting for the in-process app", request=request
             ) from None
 
     async def _send(self, request: httpx.Request) -> httpx.Response:

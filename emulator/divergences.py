@@ -249,6 +249,15 @@ REGISTER: tuple[Divergence, ...] = (
         evidence="protobuf JSON mapping.",
     ),
     Divergence(
+        id="program-premium-and-expiration",
+        endpoint="/loyalty-programs/v1/program/premium-features, points-expiration, bulk/programs",
+        behaviour="Premium features are loyaltyProgram true, tiers and pointsExpiration false. "
+        "Enabling points expiration sets status ENABLED with 12 months of inactivity and 100 "
+        "percent when none were set; no points ever expire. Bulk get lists only the site of "
+        "the request.",
+        evidence="@wix/auto_sdk_loyalty_programs 1.0.52 types; defaults are not documented.",
+    ),
+    Divergence(
         id="seed-transactions",
         endpoint="POST /_emulator/seed",
         behaviour="Seeded points write no transactions: a seeded account has no "

@@ -5,17 +5,27 @@ Times are epoch seconds from the emulator's clock; the REST layer formats them.
 
 from __future__ import annotations
 
-import uuid
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 # The Wix Loyalty app's ID, which Wix records as ``appId`` of manual operations.
 LOYALTY_APP_ID = "553c79f3-5625-4f38-b14b-ef7c0d1e87df"
 
+# Masks that turn 128 random bits into a version 4, RFC 4122 variant UUID.
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+
 
 def new_id() -> str:
-    """Return a new lowercase GUID, the format of every Wix ID."""
-    return str(uuid.uuid4())
+    """Return a new random lowercase GUID, the format of every Wix ID.
+
+    The result equals ``str(uuid.uuid4())`` for the same random bytes, but skips the
+    ``UUID`` object, which halves the cost; a bulk job creates two IDs per account.
+    """
+    value = int.from_bytes(os.urandom(16)) & _UUID4_CLEAR | _UUID4_SET
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 @dataclass(slots=True)

@@ -4,7 +4,7 @@ pytest loads this plugin through the ``pytest11`` entry point once the package i
 installed. Fixtures:
 
 - ``wix_emulator`` (session): one ``EmulatorServer`` on 127.0.0.1 and a free port,
-  started the first time a test asks for it. Each pytest-xdist worker starts its own.
+  started the first time a test requests it. Each pytest-xdist worker starts its own.
 - ``wix_emulator_app`` (session): that server's ASGI app, for in-process calls through
   ``httpx.ASGITransport``. It shares the server's state.
 - ``wix_control`` (session): an ``EmulatorClient`` for the server's ``/_emulator`` routes.
@@ -21,6 +21,7 @@ else the defaults (manual clock, timed jobs with the emulator's default delay an
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +31,6 @@ import httpx
 import pytest
 
 from .client import DEFAULT_API_KEY, JSON, EmulatorClient, InProcessTransport
-from .errors import WixError
 from .settings import CLOCK_MODES, JOB_MODES, Settings
 
 if TYPE_CHECKING:
@@ -100,31 +100,40 @@ class EmulatorOptions:
 
 def read_options(config: pytest.Config) -> EmulatorOptions:
     """Read the options, else the ini settings; raise ``pytest.UsageError`` if invalid."""
-    values: dict[str, str] = {}
-    for name in _OPTIONS:
+    values: dict[str, tuple[str, str]] = {}
+    for name, (choices, _, _) in _OPTIONS.items():
         option = config.getoption("wix_emulator_" + name)
-        values[name] = str(option if option is not None else config.getini("wix_emulator_" + name))
-    options = EmulatorOptions(
-        clock=values["clock"].strip(),
-        job_mode=values["job_mode"].strip(),
-        job_delay=_number(values["job_delay"], "job_delay"),
-        job_rate=_number(values["job_rate"], "job_rate"),
+        if option is not None:
+            source, text = "--wix-emulator-" + name.replace("_", "-"), str(option)
+        else:
+            source, text = "wix_emulator_" + name, str(config.getini("wix_emulator_" + name))
+        values[name] = (source, text.strip())
+        if choices is not None and text.strip() not in choices:
+            raise pytest.UsageError(f"{source} must be one of {', '.join(choices)}, got {text!r}")
+    return EmulatorOptions(
+        clock=values["clock"][1],
+        job_mode=values["job_mode"][1],
+        job_delay=_number(*values["job_delay"], "seconds, 0 or more", allow_zero=True),
+        job_rate=_number(*values["job_rate"], "accounts per second, more than 0", allow_zero=False),
     )
-    try:
-        options.settings().check()
-    except WixError as error:
-        raise pytest.UsageError(f"invalid Wix emulator option: {error.description}") from None
-    return options
 
 
-def _number(text: str, name: str) -> float:
+def _number(source: str, text: str, expected: str, *, allow_zero: bool) -> float:
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
-        raise pytest.UsageError(
-            f"wix_emulator_{name} must be a number of "
-            f"{'seconds' if name == 'job_delay' else 'accounts per second'}, got {text!r}"
-        ) from None
+        number = math.nan
+    if math.isfinite(number) and (number > 0 or (allow_zero and number == 0)):
+        return number
+    raise pytest.UsageError(f"{source} must be a number of {expected}, got {text!r}")
+
+
+_OPTIONS_KEY = pytest.StashKey[EmulatorOptions]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Read the options at start-up, so a bad value stops the run before any test.
+    config.stash[_OPTIONS_KEY] = read_options(config)
 
 
 class WixSite:
@@ -188,8 +197,8 @@ class WixSite:
     def settings(self, **changes: Any) -> JSON:
         """Change server settings until this test ends; return every setting.
 
-        Settings are shared by every site of this worker. For job timing that only this
-        site sees, use ``set_job_profile``.
+        Settings are shared by every site of this worker. For job timing that applies to
+        this site only, use ``set_job_profile``.
         """
         if not changes:
             return self.control.settings()
@@ -256,30 +265,38 @@ class WixSite:
 
 @pytest.fixture(scope="session")
 def wix_emulator(pytestconfig: pytest.Config) -> Iterator[EmulatorServer]:
-    """One emulator server for the session (per pytest-xdist worker), on a free port."""
+    """Start one emulator server for the session (per pytest-xdist worker) on a free port."""
+    server = start_emulator(pytestconfig.stash[_OPTIONS_KEY])
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def start_emulator(options: EmulatorOptions) -> EmulatorServer:
+    """Start the server that ``wix_emulator`` provides; the caller stops it."""
     from .testing import EmulatorServer
 
-    options = read_options(pytestconfig)
-    with EmulatorServer(options.settings()) as server:
-        yield server
+    server = EmulatorServer(options.settings())
+    return server.start()
 
 
 @pytest.fixture(scope="session")
 def wix_emulator_app(wix_emulator: EmulatorServer) -> Starlette:
-    """The session server's ASGI app; calls through it share the server's state."""
+    """Return the session server's ASGI app; calls through it share the server's state."""
     return wix_emulator.app
 
 
 @pytest.fixture(scope="session")
 def wix_control(wix_emulator: EmulatorServer) -> Iterator[EmulatorClient]:
-    """An ``EmulatorClient`` for the session server's ``/_emulator`` routes."""
+    """Provide an ``EmulatorClient`` for the session server's ``/_emulator`` routes."""
     with EmulatorClient(wix_emulator.url) as control:
         yield control
 
 
 @pytest.fixture
 def wix_site(wix_emulator: EmulatorServer, wix_control: EmulatorClient) -> Iterator[WixSite]:
-    """A fresh Wix site for one test, dropped at teardown."""
+    """Provide a fresh Wix site for one test and drop its state at teardown."""
     site = WixSite(wix_emulator, wix_control)
     yield site
     site.close()

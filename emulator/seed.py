@@ -111,7 +111,7 @@ def apply_seed(site: SiteState, now: float, seed: dict[str, Any]) -> list[str]:
         account.redeemed, account.expired = points["redeemed"], points["expired"]
         accounts.append(account)
 
-    site.contacts.update(contacts)
+    _merge_contacts(site, contacts, accounts)
     for account in accounts:
         site.accounts[account.id] = account
         site.account_by_contact[account.contact.id] = account.id
@@ -124,6 +124,22 @@ def apply_seed(site: SiteState, now: float, seed: dict[str, Any]) -> list[str]:
     if status or name or points_name:
         site.program.updated = now
     return [account.id for account in accounts]
+
+
+def _merge_contacts(
+    site: SiteState, contacts: dict[str, Contact], accounts: list[Account]
+) -> None:
+    """Store the seed's contacts. A contact ID the site already has is updated in place,
+    so accounts that already point at that contact see the new details."""
+    for contact_id, contact in contacts.items():
+        existing = site.contacts.get(contact_id)
+        if existing is None:
+            site.contacts[contact_id] = contact
+        elif existing is not contact:
+            existing.name, existing.email = contact.name, contact.email
+            existing.member_id, existing.picture_url = contact.member_id, contact.picture_url
+    for account in accounts:
+        account.contact = site.contacts[account.contact.id]
 
 
 def _account_contact(raw: dict[str, Any], field: str, contacts: dict[str, Contact]) -> Contact:

@@ -28,7 +28,8 @@ class EmulatorServer:
     def __init__(self, settings: Settings | None = None, host: str = "127.0.0.1") -> None:
         self.app: Starlette = create_app(settings)
         self.host = host
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP makes asyncio set TCP_NODELAY, as in ``cli.bind_socket``.
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, 0))
         self.port: int = self._socket.getsockname()[1]

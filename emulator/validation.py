@@ -8,6 +8,7 @@ names the field by its dotted request path.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -18,16 +19,47 @@ GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 INT64_TEXT = re.compile(r"^-?\d{1,19}$")
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _parse_finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text} is too large")
+    return number
+
+
+def _decode_json(raw: bytes) -> Any:
+    """Parse JSON, rejecting what a later JSON response could not carry.
+
+    Python's parser accepts NaN, Infinity, numbers that overflow to infinity and
+    escapes of lone UTF-16 surrogates such as "\\ud800". Stored in an account or the
+    program, any of them would make every later response that renders it fail.
+    """
+    try:
+        body = json.loads(raw, parse_constant=_reject_constant, parse_float=_parse_finite_float)
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except json.JSONDecodeError as exc:
+        raise WixError(f"the request body is not valid JSON: {exc}") from None
+    except UnicodeError:
+        raise WixError(
+            "the request body is not valid UTF-8 JSON: it contains invalid bytes "
+            "or an unpaired UTF-16 surrogate escape such as \\ud800"
+        ) from None
+    except RecursionError:
+        raise WixError("the request body nests JSON arrays or objects too deeply") from None
+    except ValueError as exc:
+        # Raised by the hooks above and for integers longer than Python's digit limit.
+        raise WixError(f"the request body contains an invalid number: {exc}") from None
+    return body
+
+
 def parse_json_body(raw: bytes) -> dict[str, Any]:
     """Decode a request body; an empty body is ``{}``."""
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WixError(
-            f"the request body is not valid JSON: {exc}", code="INVALID_ARGUMENT"
-        ) from None
+    body = _decode_json(raw)
     if not isinstance(body, dict):
         raise WixError(
             f"the request body must be a JSON object, not {type(body).__name__}",

@@ -7,7 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
-from support import ACCOUNTS, Control, assert_error_envelope, violated_fields
+from support import (
+    ACCOUNTS,
+    Control,
+    assert_error_envelope,
+    assert_points_invariant,
+    violated_fields,
+)
 
 # Seeded one second apart in this order, so the default createdDate order is this order.
 PEOPLE = [
@@ -34,7 +40,10 @@ def people(control: Control) -> dict[str, str]:
 
 
 def names_of(accounts: list[dict[str, Any]], people: dict[str, str]) -> list[str]:
+    """Map returned accounts to short names, checking the points of each on the way."""
     by_id = {account_id: key for key, account_id in people.items()}
+    for account in accounts:
+        assert_points_invariant(account)
     return [by_id[account["id"]] for account in accounts]
 
 
@@ -129,6 +138,21 @@ def test_query_by_created_date(client: httpx.Client, people: dict[str, str]) -> 
     filter_ = {"createdDate": {"$gte": {"$date": edsger["createdDate"]}}}
 
     assert query_names(client, people, {"filter": filter_}) == ["edsger", "barbara"]
+
+
+def test_query_matches_read_timestamps(client: httpx.Client, control: Control) -> None:
+    account_ids = []
+    for _ in range(5):
+        # Tenths of a second are inexact in binary, so stored times drift off the millisecond.
+        control.advance(0.1)
+        account_ids.extend(control.seed_balances(1))
+
+    for account_id in account_ids:
+        account = client.get(f"{ACCOUNTS}/{account_id}").json()["account"]
+        for operator in ("$eq", "$gte", "$lte"):
+            filter_ = {"id": account_id, "createdDate": {operator: account["createdDate"]}}
+            found = query(client, {"filter": filter_})["loyaltyAccounts"]
+            assert len(found) == 1, (operator, account["createdDate"])
 
 
 @pytest.mark.parametrize(
@@ -279,7 +303,7 @@ def test_search_returns_aggregation_data(client: httpx.Client, people: dict[str,
         ({"filter": {"points.balance": {"$gt": 1000}}}, 0),
     ],
 )
-def test_count_matches(
+def test_count_matches_filter_search(
     client: httpx.Client, people: dict[str, str], body: dict[str, Any], expected: int
 ) -> None:
     assert count(client, body) == expected

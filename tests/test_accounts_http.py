@@ -131,6 +131,19 @@ def test_create_uses_seeded_contact(client: httpx.Client, control: Control) -> N
     assert account["contact"]["email"] == "ada@example.com"
 
 
+def test_contact_display_name_fallback(client: httpx.Client, control: Control) -> None:
+    named, unnamed = control.seed(
+        accounts=[
+            {"contact": {"name": "Ada Lovelace", "email": "ada@example.com"}},
+            {"contact": {"email": "anon@example.com"}},
+        ]
+    )
+
+    assert get_account(client, named)["contact"]["displayName"] == "Ada Lovelace"
+    assert get_account(client, unnamed)["contact"]["displayName"] == "anon@example.com"
+    assert "name" not in get_account(client, unnamed)["contact"]
+
+
 # Get Account
 
 
@@ -504,6 +517,16 @@ def test_fetch_by_finds_account(
 
 
 @pytest.mark.parametrize("key", ["contactId", "memberId"])
+def test_fetch_by_ignores_id_case(
+    client: httpx.Client, member_account: dict[str, str], key: str
+) -> None:
+    response = client.get(f"{ACCOUNTS}/fetch-by", params={key: member_account[key].upper()})
+
+    assert response.status_code == 200
+    assert response.json()["account"]["contactId"] == member_account["contactId"]
+
+
+@pytest.mark.parametrize("key", ["contactId", "memberId"])
 def test_fetch_by_missing_returns_empty(client: httpx.Client, key: str) -> None:
     response = client.get(f"{ACCOUNTS}/fetch-by", params={key: str(uuid.uuid4())})
 
@@ -544,6 +567,14 @@ def test_my_account_by_member_header(client: httpx.Client, member_account: dict[
 
     assert response.status_code == 200
     assert response.json()["account"]["contactId"] == member_account["contactId"]
+
+
+def test_my_account_ignores_id_case(client: httpx.Client, member_account: dict[str, str]) -> None:
+    headers = {MEMBER_HEADER: member_account["memberId"].upper()}
+
+    response = client.get(f"{ACCOUNTS}/my-account", headers=headers)
+
+    assert response.status_code == 200
 
 
 def test_my_account_without_member_forbidden(client: httpx.Client) -> None:

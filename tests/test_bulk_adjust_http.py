@@ -14,6 +14,8 @@ from support import (
     Control,
     assert_error_envelope,
     assert_points_invariant,
+    create_account,
+    earn,
     error_code,
     get_account,
     get_job,
@@ -43,6 +45,35 @@ def transactions_of(client: httpx.Client, account_id: str) -> list[dict[str, Any
     assert response.status_code == 200, response.text
     found: list[dict[str, Any]] = response.json()["loyaltyTransactions"]
     return found
+
+
+def test_bulk_flow_end_to_end(client: httpx.Client, control: Control) -> None:
+    account_ids = []
+    for amount in (10, 20, 30):
+        account_id = create_account(client)["id"]
+        assert earn(client, account_id, amount).status_code == 200
+        account_ids.append(account_id)
+        # Distinct creation times fix the default processing order: createdDate ascending.
+        control.advance(1)
+    body = {"search": {"filter": {"points.balance": {"$gte": 20}}}, "amount": 100}
+
+    job_id = start_bulk_adjust(client, body)
+    statuses = [get_job(client, job_id)["status"]]
+    control.advance(seconds_until_items_done(1))
+    statuses.append(get_job(client, job_id)["status"])
+    control.advance(seconds_until_items_done(2) - seconds_until_items_done(1))
+    job = get_job(client, job_id)
+    statuses.append(job["status"])
+    items = list_all_job_items(client, job_id, limit=1)
+
+    assert statuses == ["INITIALIZED", "PROCESSING", "FINISHED"]
+    assert job["counts"]["total"] == 2
+    assert job["counts"]["successCount"] == 2
+    assert [item["entityId"] for item in items] == account_ids[1:]
+    assert balances(client, account_ids) == [10, 120, 130]
+    assert get_account(client, account_ids[0])["revision"] == "2"
+    assert get_account(client, account_ids[1])["revision"] == "3"
+    assert len(transactions_of(client, account_ids[1])) == 2
 
 
 def test_job_starts_initialized(client: httpx.Client, control: Control) -> None:
@@ -321,7 +352,7 @@ class TestPartialFailure:
             assert item["success"] is True
             assert "error" not in item
 
-    def test_all_items(self, client: httpx.Client, job: dict[str, Any]) -> None:
+    def test_all_items_listed(self, client: httpx.Client, job: dict[str, Any]) -> None:
         items = list_all_job_items(client, job["id"], limit=100, status_filter="ALL")
         default = client.get(f"{JOBS}/{job['id']}/items").json()["results"]
 

@@ -32,7 +32,7 @@ def transaction_ids(client: httpx.Client, body: dict[str, Any]) -> list[str]:
 
 @pytest.fixture
 def history(client: httpx.Client, control: Control) -> dict[str, Any]:
-    """Make four transactions one second apart on two accounts; return their IDs by kind."""
+    """Make four transactions one second apart on two accounts and return their IDs by name."""
     first, second = control.seed_balances(100, 100)
     ids = {"first": first, "second": second}
     steps = [
@@ -145,6 +145,19 @@ def test_query_filters_transactions(
     assert transaction_ids(client, {"filter": filter_}) == [history[name] for name in expected]
 
 
+def test_query_matches_read_timestamp(client: httpx.Client, control: Control) -> None:
+    [account_id] = control.seed_balances(10)
+
+    for _ in range(3):
+        # Tenths of a second are inexact in binary, so stored times drift off the millisecond.
+        control.advance(0.1)
+        transaction_id = earn(client, account_id, 1).json()["transactionId"]
+        response = client.get(f"{TRANSACTIONS}/{transaction_id}")
+        created = response.json()["loyaltyTransaction"]["createdDate"]
+        found = transaction_ids(client, {"filter": {"createdDate": created}})
+        assert found == [transaction_id], created
+
+
 def test_query_by_account(client: httpx.Client, history: dict[str, Any]) -> None:
     found = transaction_ids(client, {"filter": {"accountId": history["second"]}})
 
@@ -166,6 +179,15 @@ def test_query_unknown_field_rejected(client: httpx.Client) -> None:
 
     assert response.status_code == 400
     assert violated_fields(response) == ["query.filter.points"]
+
+
+def test_query_limit_above_maximum(client: httpx.Client) -> None:
+    body = {"query": {"cursorPaging": {"limit": 101}}}
+
+    response = client.post(f"{TRANSACTIONS}/query", json=body)
+
+    assert response.status_code == 400
+    assert violated_fields(response) == ["query.cursorPaging.limit"]
 
 
 def test_query_object_required(client: httpx.Client) -> None:

@@ -30,7 +30,7 @@ class RoutePattern:
     method: str
     pattern: re.Pattern[str]
     template: str
-    response: str
+    response: str | None
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -45,7 +45,7 @@ def route_patterns() -> list[RoutePattern]:
         for prefix in prefixes:
             for method, path, handler, _wix_method in table:
                 template = prefix + path
-                response = RESPONSES[handler.__name__]
+                response = RESPONSES.get(handler.__name__)
                 patterns.append(RoutePattern(method, _compile(template), template, response))
     return patterns
 
@@ -82,7 +82,7 @@ class ResponseValidator:
         if status != 200:
             return "error.json"
         route = self.route_of(method, path)
-        if route is None:
+        if route is None or route.response is None:
             return None
         return f"responses.json#/$defs/{route.response}"
 

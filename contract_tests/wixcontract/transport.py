@@ -28,6 +28,7 @@ class Sender(Protocol):
         json: Any = None,
         params: Any = None,
         headers: dict[str, str] | None = None,
+        authenticated: bool = True,
     ) -> httpx.Response: ...
 
     def close(self) -> None: ...
@@ -75,8 +76,12 @@ class SocketSender:
         json: Any = None,
         params: Any = None,
         headers: dict[str, str] | None = None,
+        authenticated: bool = True,
     ) -> httpx.Response:
-        return self._client.request(method, path, json=json, params=params, headers=headers)
+        auth: Any = httpx.USE_CLIENT_DEFAULT if authenticated else None
+        return self._client.request(
+            method, path, json=json, params=params, headers=headers, auth=auth
+        )
 
     def close(self) -> None:
         self._client.close()
@@ -90,11 +95,11 @@ class InProcessSender:
 
     base_url = "http://emulator.inprocess"
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, auth: httpx.Auth | None = None) -> None:
         self._portal_context: AbstractContextManager[BlockingPortal] = start_blocking_portal()
         self._portal = self._portal_context.__enter__()
         transport = httpx.ASGITransport(app=app)
-        self._client = httpx.AsyncClient(transport=transport, base_url=self.base_url)
+        self._client = httpx.AsyncClient(transport=transport, base_url=self.base_url, auth=auth)
 
     def send(
         self,
@@ -104,9 +109,17 @@ class InProcessSender:
         json: Any = None,
         params: Any = None,
         headers: dict[str, str] | None = None,
+        authenticated: bool = True,
     ) -> httpx.Response:
+        auth: Any = httpx.USE_CLIENT_DEFAULT if authenticated else None
         call = partial(
-            self._client.request, method, path, json=json, params=params, headers=headers
+            self._client.request,
+            method,
+            path,
+            json=json,
+            params=params,
+            headers=headers,
+            auth=auth,
         )
         return self._portal.call(call)
 

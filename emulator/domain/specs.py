@@ -13,6 +13,15 @@ def _field(name: str, kind: str, get: Callable[[Any], Any]) -> tuple[str, Field]
     return name, Field(name=name, kind=kind, get=get)
 
 
+def _round_to_milliseconds(seconds: float | None) -> float | None:
+    """Round a stored time to the millisecond, the precision that responses show.
+
+    The clock's float seconds carry sub-millisecond noise that the rendered timestamp
+    drops, so without rounding a filter on a timestamp read back from a response misses.
+    """
+    return None if seconds is None else round(seconds * 1000) / 1000
+
+
 def _tier_id(_account: Any) -> None:
     # Every account is in the base tier, whose ID is absent.
     return None
@@ -31,9 +40,9 @@ ACCOUNT_FIELDS = dict(
         _field("points.redeemed", "number", lambda a: a.redeemed),
         _field("points.expired", "number", lambda a: a.expired),
         _field("revision", "number", lambda a: a.revision),
-        _field("createdDate", "timestamp", lambda a: a.created),
-        _field("updatedDate", "timestamp", lambda a: a.updated),
-        _field("lastActivityDate", "timestamp", lambda a: a.last_activity),
+        _field("createdDate", "timestamp", lambda a: _round_to_milliseconds(a.created)),
+        _field("updatedDate", "timestamp", lambda a: _round_to_milliseconds(a.updated)),
+        _field("lastActivityDate", "timestamp", lambda a: _round_to_milliseconds(a.last_activity)),
         _field("pointsExpiration.expirationDate", "timestamp", lambda a: None),
         _field("pointsExpiration.expiringPointsAmount", "number", lambda a: None),
         _field("contact.id", "string", lambda a: a.contact.id),
@@ -83,7 +92,7 @@ def transaction_spec(settings: Settings) -> EntitySpec:
             _field("description", "string", lambda t: t.description),
             _field("transactionType", "string", lambda t: transaction_type(t, settings)),
             _field("amount", "number", lambda t: t.amount),
-            _field("createdDate", "timestamp", lambda t: t.created),
+            _field("createdDate", "timestamp", lambda t: _round_to_milliseconds(t.created)),
         ]
     )
     # NOTE: the order of Query Loyalty Transactions without a sort is not documented;

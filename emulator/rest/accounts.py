@@ -201,8 +201,13 @@ def program_totals(call: ApiCall) -> dict[str, Any]:
     return rules.program_totals(call.site)
 
 
+def _normalize_id(value: str) -> str:
+    """Lowercase a GUID to match the stored IDs; return any other text unchanged."""
+    return value.lower() if GUID.match(value) else value
+
+
 def current_member_account(call: ApiCall) -> dict[str, Any]:
-    member_id = call.headers.get(MEMBER_HEADER, "").strip()
+    member_id = _normalize_id(call.headers.get(MEMBER_HEADER, "").strip())
     if not member_id:
         raise PermissionDeniedError(
             f"the caller is not a site member; the emulator reads the member ID from the "
@@ -223,8 +228,8 @@ def account_by_secondary_id(call: ApiCall) -> dict[str, Any]:
         raise invalid("contactId", "send contactId or memberId", "REQUIRED_FIELD")
     account = rules.find_by_secondary_id(
         call.site,
-        contact_id=contact_id.lower() if contact_id and GUID.match(contact_id) else contact_id,
-        member_id=member_id,
+        contact_id=_normalize_id(contact_id) if contact_id else contact_id,
+        member_id=_normalize_id(member_id) if member_id else member_id,
     )
     if account is not None:
         return {"account": _account_body(call, account)}

@@ -82,7 +82,7 @@ def list_job_items(call: ApiCall) -> dict[str, Any]:
     cursor = call.query.get("paging.cursor")
     if cursor:
         # The cursor carries the filter and page size, so a follow-up request may send the
-        # cursor alone; a paging.limit sent with it overrides the page size.
+        # cursor alone. A paging.limit sent with the cursor overrides its page size.
         offset, status_filter, cursor_limit = _decode_cursor(cursor)
         limit = limit if limit_text else cursor_limit
     matching = [item for item in job.items if _matches(item, status_filter)]

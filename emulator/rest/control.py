@@ -135,7 +135,9 @@ def get_settings(store: Store, request: Request, body: dict[str, Any]) -> dict[s
 
 
 def update_settings(store: Store, request: Request, body: dict[str, Any]) -> dict[str, Any]:
-    changes = read_object(body, "settings") or body
+    changes = read_object(body, "settings")
+    if changes is None:
+        changes = body
     store.settings.update(changes)
     store.journal.size = store.settings.journal_size
     logger.info("settings changed: %s", ", ".join(sorted(changes)))

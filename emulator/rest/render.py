@@ -55,13 +55,14 @@ def account(record: Account, settings: Settings) -> dict[str, Any]:
         "expired": record.expired,
     }
     body["rewardAvailable"] = threshold > 0 and balance >= threshold
+    updated = ts(record.updated)
     body["createdDate"] = ts(record.created)
-    body["updatedDate"] = ts(record.updated)
+    body["updatedDate"] = updated
     if record.last_activity is not None:
         body["lastActivityDate"] = ts(record.last_activity)
     body["revision"] = str(record.revision)
     body["tier"] = {
-        "updatedDate": ts(record.updated),
+        "updatedDate": updated,
         "recalculationDate": None,
         "points": record.tier_points,
     }

@@ -132,7 +132,7 @@ def wait_for_report(
                 status=job["status"],
                 total=counts["total"],
                 succeeded=counts["successCount"],
-                failed_items=list_failed_items(client, job_id, page_size),
+                failed_items=list_failed_items(client, job_id, page_size, counts["failCount"]),
                 polls=poll,
             )
         if poll == max_polls or clock() >= deadline:
@@ -148,19 +148,29 @@ def get_job(client: httpx.Client, job_id: str) -> dict[str, Any]:
     return job
 
 
-def list_failed_items(client: httpx.Client, job_id: str, page_size: int) -> list[FailedItem]:
-    """Read every failed item of the job, following the cursor page by page."""
+def list_failed_items(
+    client: httpx.Client, job_id: str, page_size: int, fail_count: int
+) -> list[FailedItem]:
+    """Read every failed item of the job, following the cursor page by page.
+
+    ``fail_count`` is the job's ``counts.failCount``; it bounds the number of pages read.
+    """
     params: dict[str, Any] = {"statusFilter": "FAILED_ONLY", "paging.limit": page_size}
     failed: list[FailedItem] = []
-    while True:
+    for _ in range(fail_count // page_size + 2):
         response = client.get(f"{ASYNC_JOBS}/{job_id}/items", params=params)
         response.raise_for_status()
         body = response.json()
         for item in body["results"]:
             error = item.get("error", {})
-            failed.append(FailedItem(item["entityId"], error.get("code", ""), error.get("description", "")))
+            code, description = error.get("code", ""), error.get("description", "")
+            failed.append(FailedItem(item["entityId"], code, description))
         next_cursor = body["pagingMetadata"]["cursors"].get("next")
         if not next_cursor:
             return failed
-        # The cursor carries the filter and page size, so the next request sends it alone.
+        # The cursor encodes the first request's filter and page size, so it is sent alone.
         params = {"paging.cursor": next_cursor}
+    raise RuntimeError(
+        f"job {job_id} reports {fail_count} failed items, but List Async Job Items "
+        f"still had more pages after {len(failed)} items"
+    )
