@@ -121,6 +121,7 @@ def session_target(contract_config: TargetConfig) -> Iterator[Target]:
                 "test site's API key and site ID"
             )
     target, shut_down = open_target(contract_config)
+    _USED_TARGETS.append(target)
     try:
         yield target
     finally:
@@ -138,7 +139,13 @@ def target(
     recorder = None
     if request.config.getoption("--record") and request.node.get_closest_marker("recorded"):
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-        recorder = Recorder(name, site.run.run_token, site.site_id, contract_config.record_source)
+        recorder = Recorder(
+            name,
+            site.run.run_token,
+            site.site_id,
+            contract_config.record_source,
+            redact=site.run.redactor,
+        )
     try:
         if recorder is None:
             yield site
@@ -157,6 +164,18 @@ def machine_settings(pytestconfig: pytest.Config) -> settings:
         return settings.get_profile(name)
     except Exception:
         return settings()
+
+
+_USED_TARGETS: list[Target] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for target in _USED_TARGETS:
+        budget = target.run.budget
+        limit = "no limit" if budget.limit is None else f"a budget of {budget.limit}"
+        terminalreporter.write_line(
+            f"contract target {target.name}: {budget.used} requests sent, {limit}"
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)

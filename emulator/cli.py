@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--port",
         type=int,
-        default=int(_env("PORT", 8080)),
+        default=_env("PORT", "8080"),
         help="port to bind, 0 for a free one (env WIX_EMULATOR_PORT; default 8080)",
     )
     add(
@@ -74,14 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--job-delay",
         type=float,
-        default=float(_env("JOB_DELAY", defaults.job_start_delay)),
+        default=_env("JOB_DELAY", str(defaults.job_start_delay)),
         help="seconds a timed job stays INITIALIZED (env WIX_EMULATOR_JOB_DELAY; "
         f"default {defaults.job_start_delay})",
     )
     add(
         "--job-rate",
         type=float,
-        default=float(_env("JOB_RATE", defaults.job_rate)),
+        default=_env("JOB_RATE", str(defaults.job_rate)),
         help="accounts per second a timed job applies (env WIX_EMULATOR_JOB_RATE; "
         f"default {defaults.job_rate:g})",
     )
@@ -187,13 +187,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_app(settings)
     store = app.state.store
     try:
-        load_start_files(store, args)
+        load_start_files(store, args, app.state.operations)
     except WixError as exc:
         raise SystemExit(f"cannot start: {exc.description}") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise SystemExit(f"cannot start: {exc}") from None
 
-    sock = bind_socket(args.host, args.port)
+    # argparse converts string defaults with the option's type, so a bad environment
+    # variable fails with the same usage message as a bad option.
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        raise SystemExit(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
     config = uvicorn.Config(
@@ -233,7 +238,7 @@ def _raise_stopped(signum: int, frame: object) -> None:
     raise Stopped(f"stopped by signal {signum}")
 
 
-def load_start_files(store: Store, args: argparse.Namespace) -> None:
+def load_start_files(store: Store, args: argparse.Namespace, operations: set[str]) -> None:
     """Load the snapshot, seed and fault files named on the command line, in that order."""
     if args.import_file:
         with open(args.import_file, encoding="utf-8") as handle:
@@ -253,5 +258,5 @@ def load_start_files(store: Store, args: argparse.Namespace) -> None:
         if not isinstance(raw_rules, list):
             raise SystemExit(f"fault file {args.faults} must hold a list of rules")
         for index, raw in enumerate(raw_rules):
-            store.faults.add(parse_rule(raw, f"rules[{index}]."))
+            store.faults.add(parse_rule(raw, f"rules[{index}].", operations))
         logger.info("loaded %d fault rules from %s", len(raw_rules), args.faults)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,12 +125,21 @@ def _default_code(status: int) -> str:
     return codes.get(status, "INTERNAL")
 
 
-def parse_rule(raw: Any, field_prefix: str = "") -> FaultRule:
-    """Build a rule from its JSON form; raise ``ValidationError`` naming a bad field."""
+def parse_rule(raw: Any, field_prefix: str = "", operations: Collection[str] = ()) -> FaultRule:
+    """Build a rule from its JSON form; raise ``ValidationError`` naming a bad field.
+
+    ``operations`` lists the operation names a rule may match; empty accepts any name.
+    """
     if not isinstance(raw, dict):
         raise invalid(field_prefix or "rule", "must be an object", "FORMAT")
     p = field_prefix
     operation = read_str(raw, "operation", min_length=1, max_length=100, prefix=p)
+    if operation is not None and operations and operation not in operations:
+        raise invalid(
+            p + "operation",
+            f"{operation!r} is not an operation of the emulator; use one of "
+            f"{', '.join(sorted(operations))}",
+        )
     method = read_str(raw, "method", min_length=1, max_length=10, prefix=p)
     path = read_str(raw, "path", min_length=1, max_length=500, prefix=p)
     if operation is None and path is None:

@@ -126,9 +126,7 @@ def apply_seed(site: SiteState, now: float, seed: dict[str, Any]) -> list[str]:
     return [account.id for account in accounts]
 
 
-def _merge_contacts(
-    site: SiteState, contacts: dict[str, Contact], accounts: list[Account]
-) -> None:
+def _merge_contacts(site: SiteState, contacts: dict[str, Contact], accounts: list[Account]) -> None:
     """Store the seed's contacts. A contact ID the site already has is updated in place,
     so accounts that already point at that contact see the new details."""
     for contact_id, contact in contacts.items():

@@ -17,10 +17,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .paths import LOYALTY_APP_ID
 from .targets import Exchange, Target
 
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -28,6 +30,11 @@ TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
 PLACEHOLDER = re.compile(r"<(id|cursor):(\d+)>")
 CURSOR_PARAMS = ("cursorPaging.cursor", "paging.cursor")
 FREE_TEXT_KEYS = ("message", "description")
+# IDs that are the same on every site and every run, so they stay as they are.
+FIXED_IDS = frozenset({LOYALTY_APP_ID})
+# Seconds the replay moves a manual clock between exchanges, so that records created
+# one after another get distinct, increasing times as they did when recorded.
+REPLAY_TICK = 0.01
 
 
 @dataclass
@@ -48,13 +55,17 @@ class Normaliser:
             self.placeholders[key] = found
         return found
 
+    def _id_placeholder(self, match: re.Match[str]) -> str:
+        value = match.group(0)
+        return value if value.lower() in FIXED_IDS else self.placeholder("id", value)
+
     def text(self, value: str) -> str:
-        value = GUID.sub(lambda m: self.placeholder("id", m.group(0)), value)
+        if self.site_id and value == self.site_id:
+            return "<site>"
+        value = GUID.sub(self._id_placeholder, value)
         value = TIMESTAMP.sub("<time>", value)
         if self.run_token:
             value = value.replace(self.run_token, "<run>")
-        if self.site_id and value == self.site_id:
-            value = "<site>"
         return value
 
     def value(self, node: Any, *, error_body: bool = False, parent: str = "") -> Any:
@@ -114,9 +125,17 @@ def _is_cursor_key(parent: str, key: str) -> bool:
 class Recorder:
     """Collect a test's exchanges, normalised, and write them as one JSON file."""
 
-    def __init__(self, test_name: str, run_token: str, site_id: str, source: str) -> None:
+    def __init__(
+        self,
+        test_name: str,
+        run_token: str,
+        site_id: str,
+        source: str,
+        redact: Callable[[str], str] = str,
+    ) -> None:
         self.test_name = test_name
         self.source = source
+        self.redact = redact
         self.normaliser = Normaliser(run_token=run_token, site_id=site_id)
         self.exchanges: list[dict[str, Any]] = []
 
@@ -138,7 +157,7 @@ class Recorder:
     def write(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{self.test_name}.json"
-        path.write_text(json.dumps(self.document(), indent=2, sort_keys=False) + "\n")
+        path.write_text(self.redact(json.dumps(self.document(), indent=2)) + "\n")
         return path
 
 
@@ -174,6 +193,8 @@ class Replayer:
     def run(self) -> list[Difference]:
         differences: list[Difference] = []
         for index, recorded in enumerate(self.document["exchanges"]):
+            if self.target.can_control_clock:
+                self.target.advance(REPLAY_TICK)
             replayed = self._replay(recorded)
             differences += diff(
                 recorded["response"], replayed["response"], self.recording_name, index

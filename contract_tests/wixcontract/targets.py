@@ -375,7 +375,7 @@ class EmulatorTarget(Target):
 
     # Job timing of every site the suite makes. Manual-clock times are exact binary
     # fractions, so item due times never suffer rounding.
-    MANUAL_TIMING = JobTiming(delay=2.0, rate=4.0)
+    MANUAL_TIMING = JobTiming(delay=1.0, rate=2.0)
     SYSTEM_TIMING = JobTiming(delay=0.1, rate=100.0)
 
     def __init__(self, run: RunState, site_id: str, *, name: str, **kwargs: Any) -> None:

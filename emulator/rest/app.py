@@ -212,5 +212,6 @@ def create_app(
         exception_handlers={HTTPException: http_error},
     )
     app.state.store = store
+    app.state.operations = {operation for _, table in SERVICES for *_, operation in table}
     app.add_middleware(RequestIdMiddleware)
     return app

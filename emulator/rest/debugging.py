@@ -28,7 +28,7 @@ def add_faults(store: Store, request: Request, body: dict[str, Any]) -> dict[str
     """Add one rule (the body) or several (``{"rules": [...]}``)."""
     raw_rules = body["rules"] if isinstance(body.get("rules"), list) else [body]
     rules = [
-        parse_rule(raw, f"rules[{i}]." if "rules" in body else "")
+        parse_rule(raw, f"rules[{i}]." if "rules" in body else "", request.app.state.operations)
         for i, raw in enumerate(raw_rules)
     ]
     for rule in rules:

@@ -76,7 +76,7 @@ FULL = Sizes(
     reset_accounts=10_000,
     reset_runs=5,
     keepalive_requests=40,
-    machine_examples=60,
+    machine_examples=30,
     machine_steps=30,
     machine_runs=3,
 )
@@ -144,28 +144,34 @@ def get_account_rps(sizes: Sizes) -> dict[str, float]:
                 bare_body = _expect(httpx.get(bare.url + path, headers=API_HEADERS))
                 if bare_body != body:
                     raise RuntimeError("the bare route returned a different body")
-                targets = {"emulator": emulator.url + path, "bare": bare.url + path}
+                servers = {"emulator": emulator, "bare": bare}
                 rates: dict[str, list[float]] = {"emulator": [], "bare": []}
-                for name, url in targets.items():
+                cpu_per_request: dict[str, list[float]] = {"emulator": [], "bare": []}
+                for server in servers.values():
                     # Warm-up round, not counted.
                     load.requests_per_second(
-                        url, API_HEADERS, seconds=1, connections=sizes.connections
+                        server.url + path, API_HEADERS, seconds=1, connections=sizes.connections
                     )
                 for _ in range(sizes.rps_rounds):
-                    for name, url in targets.items():
+                    for name, server in servers.items():
+                        cpu_before = server.cpu_seconds()
                         rate = load.requests_per_second(
-                            url,
+                            server.url + path,
                             API_HEADERS,
                             seconds=sizes.rps_seconds,
                             connections=sizes.connections,
                         )
+                        cpu = server.cpu_seconds() - cpu_before
                         rates[name].append(rate)
+                        cpu_per_request[name].append(cpu / (rate * sizes.rps_seconds))
     get_rps = statistics.median(rates["emulator"])
     bare_rps = statistics.median(rates["bare"])
     return {
         "get_account_rps": round(get_rps),
         "bare_route_rps": round(bare_rps),
         "get_account_ratio": round(get_rps / bare_rps, 3),
+        "get_account_cpu_us": round(statistics.median(cpu_per_request["emulator"]) * 1e6, 1),
+        "bare_route_cpu_us": round(statistics.median(cpu_per_request["bare"]) * 1e6, 1),
     }
 
 
@@ -175,9 +181,10 @@ def get_account_rps(sizes: Sizes) -> dict[str, float]:
 def bulk_and_query(sizes: Sizes) -> dict[str, float]:
     """Seed accounts, time immediate bulk adjusts over all of them, then query them."""
     count = sizes.bulk_accounts
-    with bench_server("emulator", "--job-mode", "immediate") as server, _client(
-        server.url
-    ) as client:
+    with (
+        bench_server("emulator", "--job-mode", "immediate") as server,
+        _client(server.url) as client,
+    ):
         started = time.perf_counter()
         _seed(client, count)
         seed_seconds = time.perf_counter() - started
@@ -226,12 +233,16 @@ def bare_bulk_loop(count: int) -> float:
     bumps the revision.
     """
     now = time.time()
-    accounts = {
-        new_id(): {"earned": i % BALANCE_CYCLE, "adjusted": 0, "redeemed": 0, "expired": 0}
+    accounts: dict[str, dict[str, Any]] = {
+        new_id(): {
+            "earned": i % BALANCE_CYCLE,
+            "adjusted": 0,
+            "redeemed": 0,
+            "expired": 0,
+            "revision": 1,
+        }
         for i in range(count)
     }
-    for account in accounts.values():
-        account["revision"] = 1
     account_ids = list(accounts)
     transactions: dict[str, dict[str, Any]] = {}
     items: list[dict[str, Any]] = []
@@ -340,10 +351,13 @@ def reset_ms(sizes: Sizes) -> dict[str, float]:
 
 
 def state_machine(sizes: Sizes) -> dict[str, float]:
-    from .steps import steps_per_second
+    """Run the contract suite's state machine in process; report steps/s and the app's share."""
+    from .steps import run_machine
 
-    rates = [
-        steps_per_second(sizes.machine_examples, sizes.machine_steps)[0]
-        for _ in range(sizes.machine_runs)
+    runs = [
+        run_machine(sizes.machine_examples, sizes.machine_steps) for _ in range(sizes.machine_runs)
     ]
-    return {"state_machine_steps_per_s": round(statistics.median(rates))}
+    return {
+        "state_machine_steps_per_s": round(statistics.median(r.steps_per_second for r in runs)),
+        "state_machine_app_share": round(statistics.median(r.app_share for r in runs), 3),
+    }

@@ -17,8 +17,12 @@ WRK_REQUESTS = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
 WRK_ERRORS = re.compile(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)")
 
 
+# Set by ``scripts/bench --python-load`` to use the Python generator even where wrk exists.
+force_python = False
+
+
 def wrk_path() -> str | None:
-    return shutil.which("wrk")
+    return None if force_python else shutil.which("wrk")
 
 
 def generator_name() -> str:
@@ -35,9 +39,7 @@ def requests_per_second(
     return asyncio.run(_python_load(url, headers, seconds=seconds, connections=connections))
 
 
-def _wrk(
-    wrk: str, url: str, headers: dict[str, str], *, seconds: float, connections: int
-) -> float:
+def _wrk(wrk: str, url: str, headers: dict[str, str], *, seconds: float, connections: int) -> float:
     command = [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]

@@ -68,6 +68,14 @@ class ServerProcess:
                     return int(line.split()[1]) / 1024
         raise RuntimeError(f"no VmHWM line in /proc/{self.pid}/status")
 
+    def cpu_seconds(self) -> float:
+        """Return the user plus system CPU time the process has used, in seconds."""
+        with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
+            # Fields after the command name, from field 3 (state) on; 14 and 15 are
+            # utime and stime in clock ticks.
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
