@@ -1,8 +1,8 @@
 """The emulator's responses have the shape of the documented examples in fixtures/documented.
 
-Same keys and JSON value types at every level; keys the docs call optional may be
-missing (``mayOmit``) and keys the example leaves out may be added (``mayAdd``). Each
-fixture names its source and how it was converted to REST naming.
+Shape means the same keys and JSON value types at every level. Keys the docs call
+optional may be missing (``mayOmit``), and keys the example leaves out may be added
+(``mayAdd``). Each fixture names its source and how it was converted to REST naming.
 """
 
 from __future__ import annotations
@@ -112,7 +112,10 @@ def program_totals(target: Target) -> Any:
 
 def program(target: Target) -> Any:
     icon = {"url": "shapes/8de38e8fe76f4e9f937ae23e9ba1eb04.svg"}
-    changes = {"name": "Frequent Flower Program", "pointDefinition": {"customName": "Petals", "icon": icon}}
+    changes = {
+        "name": "Frequent Flower Program",
+        "pointDefinition": {"customName": "Petals", "icon": icon},
+    }
     target.request("PATCH", PROGRAM, json={"loyaltyProgram": changes}).expect(200)
     return target.request("GET", PROGRAM).expect(200)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from wixcontract import api
 from wixcontract.checks import expect_error
 from wixcontract.paths import ACCOUNTS, CONTACTS, PROGRAM, TRANSACTIONS
@@ -73,7 +73,9 @@ def test_paused_program_blocks_earning(target: Target) -> None:
 
 @pytest.mark.emulator_only
 def test_update_program_changes_name(target: Target) -> None:
-    changes = {"loyaltyProgram": {"name": "Coffee Club", "pointDefinition": {"customName": "Beans"}}}
+    changes = {
+        "loyaltyProgram": {"name": "Coffee Club", "pointDefinition": {"customName": "Beans"}}
+    }
     body = target.request("PATCH", PROGRAM, json=changes).expect(200)
     assert body["loyaltyProgram"]["name"] == "Coffee Club"
     assert body["loyaltyProgram"]["pointDefinition"]["customName"] == "Beans"

@@ -99,7 +99,7 @@ PROGRAM_BODY = {"loyaltyProgram": {"name": "Club", "pointDefinition": {}, "statu
 
 
 class FakeWix:
-    """A mock transport that answers like Wix would and records every request."""
+    """A mock transport handler that records every request and returns Wix-like responses."""
 
     def __init__(self, respond: Callable[[httpx.Request], httpx.Response] | None = None) -> None:
         self.requests: list[httpx.Request] = []
@@ -123,7 +123,7 @@ def live_target(
         validator=ResponseValidator(),
         redactor=Redactor([secret]),
     )
-    sleep = (sleeps.append if sleeps is not None else lambda seconds: None)
+    sleep = sleeps.append if sleeps is not None else lambda seconds: None
     return LiveTarget(run, "site-1", base_url="https://live.invalid", sleep=sleep)
 
 
@@ -195,7 +195,7 @@ def test_budget_raises_past_limit() -> None:
 
 
 def test_budget_exceeded_is_not_an_exception() -> None:
-    # Hypothesis shrinks on Exception; a spent budget must stop the run instead.
+    # Hypothesis shrinks on an Exception, but a spent budget must stop the run at once.
     assert not issubclass(RequestBudgetExceeded, Exception)
 
 
@@ -228,7 +228,7 @@ def throttled(times: int, retry_after: str | None) -> FakeWix:
 
 
 def test_429_waits_retry_after_then_retries() -> None:
-    fake, sleeps = throttled(2, "3"), []
+    fake, sleeps = throttled(2, "3"), list[float]()
     target = live_target(fake, budget=10, sleeps=sleeps)
     response = target.request("GET", PROGRAM)
     assert response.status == 200
@@ -237,14 +237,14 @@ def test_429_waits_retry_after_then_retries() -> None:
 
 
 def test_429_without_retry_after_backs_off() -> None:
-    fake, sleeps = throttled(3, None), []
+    fake, sleeps = throttled(3, None), list[float]()
     target = live_target(fake, sleeps=sleeps)
     assert target.request("GET", PROGRAM).status == 200
     assert sleeps == [1.0, 2.0, 4.0]
 
 
 def test_429_retries_are_bounded() -> None:
-    fake, sleeps = throttled(100, "1"), []
+    fake, sleeps = throttled(100, "1"), list[float]()
     target = live_target(fake, sleeps=sleeps)
     response = target.request("GET", PROGRAM)
     assert response.status == 429
@@ -253,14 +253,14 @@ def test_429_retries_are_bounded() -> None:
 
 
 def test_429_wait_is_capped() -> None:
-    fake, sleeps = throttled(1, "86400"), []
+    fake, sleeps = throttled(1, "86400"), list[float]()
     target = live_target(fake, sleeps=sleeps)
     target.request("GET", PROGRAM)
     assert sleeps == [target.max_retry_wait]
 
 
 def test_429_from_emulator_rate_limit(target: Target) -> None:
-    """The emulator's own rate limit answers 429 with Retry-After; the target waits it out."""
+    """The emulator's rate limit returns 429 with Retry-After, and the target waits it out."""
     if not target.can_control_clock:
         pytest.skip("needs an emulator with a manual clock to wait without sleeping")
     settings = target.request("GET", "/_emulator/settings").expect(200)["settings"]

@@ -1,10 +1,10 @@
 """A Hypothesis state machine of one site: accounts, points, bulk jobs, queries.
 
 Every rule changes the target and the pure-Python model in ``wixcontract.model``
-together; after every step the invariants compare the two. On an emulator with a
-manual clock the machine also checks the job timing exactly (its site gets a job
-profile of known delay and rate) and moves the clock itself; elsewhere it polls. A
-failure prints the shrunk list of steps that reproduces it.
+together, and after every step the invariants compare the two. On an emulator with a
+manual clock, the machine moves the clock itself and checks the job timing exactly,
+because its site gets a job profile of known delay and rate. On other targets it
+polls. A failure prints the shrunk list of steps that reproduces it.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ adjustments = st.one_of(
     st.tuples(st.just("balance"), st.integers(0, 300)),
     st.tuples(st.just("amount"), st.integers(-300, 300).filter(lambda n: n != 0)),
 )
-# Selectors over fields that Search documents; bulk adjust and search use these.
+# Selectors over the fields that Search documents, for bulk adjust and search.
 search_selectors: st.SearchStrategy[Selector] = st.one_of(
     st.just(AllOwn()),
     st.builds(IdsIn, positions),
@@ -108,7 +108,7 @@ query_selectors = st.one_of(
     search_selectors, st.builds(EarnedAbove, st.integers(0, 300)), st.builds(NotIds, positions)
 )
 # On a polled target the search index may lag, so a bulk selection by points could pick
-# other accounts than the model; ID-based selections do not depend on it.
+# other accounts than the model. Selections by ID do not depend on the index.
 index_free_selectors: st.SearchStrategy[Selector] = st.one_of(
     st.builds(IdsIn, positions), st.just(MatchesNothing())
 )
@@ -125,7 +125,7 @@ status_filters = st.sampled_from([None, "ALL", "FAILED_ONLY", "SUCCESSFUL_ONLY"]
 
 
 def build_machine(session_target: Target) -> type[RuleBasedStateMachine]:
-    """Build the machine class for ``session_target``; its strategies depend on the target."""
+    """Build the machine class for ``session_target``, with strategies that suit it."""
     exact = session_target.can_control_clock
     bulk_selectors = search_selectors if exact else index_free_selectors
     max_accounts = 6 if session_target.is_emulator else 3
@@ -157,7 +157,7 @@ def build_machine(session_target: Target) -> type[RuleBasedStateMachine]:
             return [a for a in self.model.ordered() if self.touchable(a.id)]
 
         def settle(self, check: Callable[[], None]) -> None:
-            """Run ``check``; on a polled target retry it while a lagging index catches up."""
+            """Run ``check``, retrying it on a polled target while a lagging index catches up."""
             attempts = 1 if exact else 5
             for attempt in range(attempts):
                 try:
@@ -387,13 +387,12 @@ def build_machine(session_target: Target) -> type[RuleBasedStateMachine]:
             if not exact and not job.finished:
                 return
             items = self.list_items(job_id, status_filter=status_filter, limit=limit)
-            wanted = {
-                None: lambda code: True,
-                "ALL": lambda code: True,
-                "FAILED_ONLY": lambda code: code is not None,
-                "SUCCESSFUL_ONLY": lambda code: code is None,
-            }[status_filter]
-            expected = [a for a, code in job.outcomes.items() if wanted(code)]
+            expected = [
+                account_id
+                for account_id, code in job.outcomes.items()
+                if status_filter not in ("FAILED_ONLY", "SUCCESSFUL_ONLY")
+                or (code is None) == (status_filter == "SUCCESSFUL_ONLY")
+            ]
             assert [i["entityId"] for i in items] == expected
             for item in items:
                 assert item["success"] == (job.outcomes[item["entityId"]] is None), item
@@ -494,8 +493,7 @@ def build_machine(session_target: Target) -> type[RuleBasedStateMachine]:
                 found = {item["id"]: item for item in body["loyaltyAccounts"]}
             else:
                 found = {
-                    a.id: api.get_account(self.target, a.id).expect(200)["account"]
-                    for a in settled
+                    a.id: api.get_account(self.target, a.id).expect(200)["account"] for a in settled
                 }
             assert set(found) == {a.id for a in settled}, "an account went missing"
             for model in settled:

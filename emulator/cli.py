@@ -258,5 +258,5 @@ def load_start_files(store: Store, args: argparse.Namespace, operations: set[str
         if not isinstance(raw_rules, list):
             raise SystemExit(f"fault file {args.faults} must hold a list of rules")
         for index, raw in enumerate(raw_rules):
-            store.faults.add(parse_rule(raw, f"rules[{index}].", operations))
+            store.faults.add(parse_rule(raw, f"rules[{index}]", operations))
         logger.info("loaded %d fault rules from %s", len(raw_rules), args.faults)

@@ -24,6 +24,19 @@ class Clock(Protocol):
     def set(self, timestamp: float) -> float: ...
 
 
+# The latest time a clock may show: 9000-01-01T00:00:00Z. Timestamps must stay
+# formattable as four-digit years, and jobs due after a clock time (at most a year of
+# start delay) must too.
+MAX_TIME = 221845392000.0
+
+
+def check_time(seconds: float) -> float:
+    """Return ``seconds`` if a clock may show it, else raise ``ValueError``."""
+    if not seconds <= MAX_TIME:
+        raise ValueError("a clock cannot go past 9000-01-01T00:00:00Z")
+    return seconds
+
+
 class SystemClock:
     """Wall-clock time plus an offset that ``advance`` and ``set`` move forward."""
 
@@ -38,6 +51,7 @@ class SystemClock:
     def advance(self, seconds: float) -> float:
         if seconds < 0:
             raise ValueError("a clock can only move forward")
+        check_time(self.now() + seconds)
         self._offset += seconds
         return self.now()
 
@@ -65,14 +79,14 @@ class ManualClock:
         if seconds < 0:
             raise ValueError("a clock can only move forward")
         with self._lock:
-            self._now += seconds
+            self._now = check_time(self._now + seconds)
             return self._now
 
     def set(self, timestamp: float) -> float:
         with self._lock:
             if timestamp < self._now:
                 raise ValueError("a clock can only move forward")
-            self._now = timestamp
+            self._now = check_time(timestamp)
             return self._now
 
 

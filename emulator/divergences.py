@@ -258,6 +258,22 @@ REGISTER: tuple[Divergence, ...] = (
         evidence="@wix/auto_sdk_loyalty_programs 1.0.52 types; defaults are not documented.",
     ),
     Divergence(
+        id="request-size-limit",
+        endpoint="every API route",
+        behaviour="A request body over 1 MiB fails with 413 and code PAYLOAD_TOO_LARGE; JSON "
+        "nested more than 64 levels fails with 400. The control plane has no size limit.",
+        evidence="Wix documents no request size or depth limit.",
+    ),
+    Divergence(
+        id="long-cursors",
+        endpoint="query, search, list and transactions query",
+        behaviour="A cursor whose filter would make it longer than 16000 characters is kept "
+        "by the emulator and handed out as a short reference that works until the emulator "
+        "restarts or 1,000 newer long cursors push it out.",
+        evidence="CursorPaging.cursor has a documented maximum of 16000 characters; how Wix "
+        "keeps its cursors is not documented.",
+    ),
+    Divergence(
         id="seed-transactions",
         endpoint="POST /_emulator/seed",
         behaviour="Seeded points write no transactions: a seeded account has no "

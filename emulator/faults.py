@@ -132,7 +132,7 @@ def parse_rule(raw: Any, field_prefix: str = "", operations: Collection[str] = (
     """
     if not isinstance(raw, dict):
         raise invalid(field_prefix or "rule", "must be an object", "FORMAT")
-    p = field_prefix
+    p = field_prefix + "." if field_prefix else ""
     operation = read_str(raw, "operation", min_length=1, max_length=100, prefix=p)
     if operation is not None and operations and operation not in operations:
         raise invalid(
@@ -159,7 +159,7 @@ def parse_rule(raw: Any, field_prefix: str = "", operations: Collection[str] = (
     drop = raw.get("drop", False)
     if not isinstance(drop, bool):
         raise invalid(p + "drop", "must be true or false", "FORMAT")
-    status = read_int(raw, "status", minimum=200, maximum=599, prefix=p)
+    status = read_int(raw, "status", minimum=400, maximum=599, prefix=p)
     body = read_object(raw, "body", prefix=p)
     if status is None and body is None and not drop and not delay:
         raise invalid(

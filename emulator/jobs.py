@@ -16,10 +16,11 @@ import math
 from typing import Any
 
 from .domain.accounts import apply_adjustment
-from .errors import WixError
+from .errors import WixError, invalid
 from .models import Job, JobItem, new_id
-from .settings import Settings
+from .settings import MAX_JOB_DELAY, MAX_JOB_RATE, Settings
 from .store import SiteState
+from .validation import check_range, read_str, to_int
 
 logger = logging.getLogger("emulator")
 
@@ -31,6 +32,38 @@ TIME_TOLERANCE = 1e-6
 
 
 JOB_PROFILE_MODES = ("timed", "immediate", "manual", "polls")
+
+
+def _bounded_number(raw: Any, name: str, low: float, high: float, low_inclusive: bool) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise invalid(name, f"must be a number, got {raw!r}", "FORMAT")
+    number = float(raw) if abs(raw) <= high else math.inf
+    if number < low or (number == low and not low_inclusive):
+        raise invalid(name, f"must be more than {low:g}", "MIN")
+    if number > high:
+        raise invalid(name, f"must be at most {high:g}", "MAX")
+    return number
+
+
+def parse_job_profile(raw: Any, settings: Settings) -> dict[str, Any]:
+    """Check a site's job profile: {"mode"} plus "delay" and "rate" (timed) or "polls"."""
+    if not isinstance(raw, dict):
+        raise invalid("jobProfile", "must be an object", "FORMAT")
+    mode = read_str(raw, "mode", required=True)
+    if mode not in JOB_PROFILE_MODES:
+        raise invalid("mode", f"must be one of {', '.join(JOB_PROFILE_MODES)}")
+    profile: dict[str, Any] = {"mode": mode}
+    if mode == "timed":
+        delay = raw.get("delay", settings.job_start_delay)
+        rate = raw.get("rate", settings.job_rate)
+        profile["delay"] = _bounded_number(delay, "delay", 0, MAX_JOB_DELAY, True)
+        profile["rate"] = _bounded_number(rate, "rate", 0, MAX_JOB_RATE, False)
+    if mode == "polls":
+        polls = raw.get("polls")
+        if polls is None:
+            raise invalid("polls", "is required for mode polls", "REQUIRED_FIELD")
+        profile["polls"] = check_range(to_int(polls, "polls"), "polls", 1, 10_000)
+    return profile
 
 
 def job_timing(site: SiteState, settings: Settings) -> dict[str, Any]:

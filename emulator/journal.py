@@ -10,17 +10,46 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
-# Header names whose values the journal drops; compared in lower case.
-SECRET_HEADERS = frozenset({"authorization", "cookie", "x-wix-api-key", "wix-api-key"})
+# Header and query parameter names that may carry a credential: any name containing one
+# of these words, compared in lower case, has its value replaced.
+SECRET_NAME_PARTS = (
+    "auth",
+    "key",
+    "token",
+    "secret",
+    "cookie",
+    "password",
+    "signature",
+    "session",
+    "credential",
+)
+REDACTED = "<redacted>"
+
+
+def is_secret_name(name: str) -> bool:
+    lowered = name.lower()
+    return any(part in lowered for part in SECRET_NAME_PARTS)
+
+
+def redact_query(query: str) -> str:
+    """Replace the values of query parameters whose names look like credentials."""
+    if not query:
+        return query
+    parts = []
+    for pair in query.split("&"):
+        name, sep, _value = pair.partition("=")
+        parts.append(f"{name}={REDACTED}" if sep and is_secret_name(unquote(name)) else pair)
+    return "&".join(parts)
+
+
 # Requests without a wix-site-id header are kept under this key.
 NO_SITE = "_no_site"
 
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return {
-        name: ("<redacted>" if name.lower() in SECRET_HEADERS else value) for name, value in headers
-    }
+    return {name: (REDACTED if is_secret_name(name) else value) for name, value in headers}
 
 
 @dataclass
@@ -85,7 +114,7 @@ class Journal:
             time=time,
             method=method,
             path=path,
-            query=query,
+            query=redact_query(query),
             site_id=site_id or NO_SITE,
             request_headers=redact_headers(headers),
             request_body=None,

@@ -20,8 +20,9 @@ _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 def new_id() -> str:
     """Return a new random lowercase GUID, the format of every Wix ID.
 
-    The result equals ``str(uuid.uuid4())`` for the same random bytes, but skips the
-    ``UUID`` object, which halves the cost; a bulk job creates two IDs per account.
+    The result equals ``str(uuid.uuid4())`` for the same random bytes. Skipping the
+    ``UUID`` object halves the cost, which counts because a bulk job creates two IDs
+    per account.
     """
     value = int.from_bytes(os.urandom(16)) & _UUID4_CLEAR | _UUID4_SET
     text = f"{value:032x}"

@@ -18,6 +18,20 @@ FETCH_BY_MISSING = ("empty", "not_found")
 GIVE_TYPES = ("ADJUST", "GIVE")
 
 
+# Upper bounds that keep job times, the journal and counters within what the emulator
+# can compute and format.
+MAX_JOB_DELAY = 365 * 86400.0
+MAX_JOB_RATE = 1e9
+MAXIMUMS: dict[str, float] = {
+    "job_start_delay": MAX_JOB_DELAY,
+    "job_rate": MAX_JOB_RATE,
+    "reward_threshold": 999_999_999,
+    "rate_limit_per_minute": 1_000_000,
+    "search_lag_seconds": 365 * 86400.0,
+    "journal_size": 100_000,
+}
+
+
 @dataclass
 class Settings:
     # How bulk jobs move: "timed" (delay, then rate accounts per second), "immediate"
@@ -72,6 +86,9 @@ class Settings:
             raise invalid("job_start_delay", "must be zero or more seconds", "MIN")
         if self.job_rate <= 0:
             raise invalid("job_rate", "must be more than zero accounts per second", "MIN")
+        for name, maximum in MAXIMUMS.items():
+            if getattr(self, name) > maximum:
+                raise invalid(name, f"must be at most {maximum:g}", "MAX")
         if self.negative_balance_status not in (400, 409, 428):
             raise invalid("negative_balance_status", "must be 400, 409 or 428")
         for name in (
@@ -99,7 +116,7 @@ def _coerce(name: str, value: Any, kind: type) -> Any:
             raise invalid(name, "must be a number", "FORMAT")
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise invalid(name, "must be a number", "FORMAT") from None
         if number != number or number in (float("inf"), float("-inf")):
             raise invalid(name, "must be a finite number", "FORMAT")

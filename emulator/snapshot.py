@@ -14,9 +14,10 @@ import os
 import tempfile
 from typing import Any
 
-from .clock import format_timestamp
+from .clock import MAX_TIME, format_timestamp
 from .errors import invalid
-from .models import Account, Contact, Job, JobItem, Program, Transaction
+from .settings import Settings
+from .snapshot_reader import read_site
 from .store import SiteState, Store
 
 FORMAT = "wix-loyalty-emulator-snapshot"
@@ -69,40 +70,6 @@ def export_state(store: Store, site_id: str | None = None) -> dict[str, Any]:
     }
 
 
-def import_site(site_id: str, data: dict[str, Any]) -> SiteState:
-    """Rebuild a site from its exported form; raise ``KeyError``/``TypeError`` if malformed."""
-    site = SiteState(site_id=site_id, program=Program(**data["program"]))
-    for raw in data["contacts"]:
-        contact = Contact(**raw)
-        site.contacts[contact.id] = contact
-    for raw in data["transactions"]:
-        transaction = Transaction(**raw)
-        site.transactions[transaction.id] = transaction
-    for raw in data["accounts"]:
-        values = dict(raw)
-        values["contact"] = site.contacts[values["contact"]]
-        latest = values.pop("latest_transaction")
-        account = Account(**values)
-        account.latest_transaction = site.transactions[latest] if latest else None
-        site.accounts[account.id] = account
-        site.account_by_contact[account.contact.id] = account.id
-    for account_id, key, transaction_id in data["idempotencyKeys"]:
-        site.idempotency_keys[(account_id, key)] = transaction_id
-    for raw in data["jobs"]:
-        values = dict(raw)
-        values["items"] = [JobItem(**item) for item in values["items"]]
-        values["forced_failures"] = {k: tuple(v) for k, v in values["forced_failures"].items()}
-        if values["start_at"] is None:
-            values["start_at"] = float("inf")
-        job = Job(**values)
-        site.jobs[job.id] = job
-        if not job.finished:
-            site.active_jobs.append(job)
-    profile = data.get("jobProfile")
-    site.job_profile = dict(profile) if isinstance(profile, dict) else None
-    return site
-
-
 def import_state(store: Store, document: Any, site_id: str | None = None) -> list[str]:
     """Load a snapshot into ``store``; return the IDs of the sites it replaced.
 
@@ -124,31 +91,42 @@ def import_state(store: Store, document: Any, site_id: str | None = None) -> lis
         if site_id not in raw_sites:
             raise invalid("siteId", f"site {site_id} is not in the snapshot")
         raw_sites = {site_id: raw_sites[site_id]}
-    sites = {}
-    for sid, raw in raw_sites.items():
-        try:
-            sites[sid] = import_site(sid, raw)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise invalid(f"sites.{sid}", f"is malformed: {exc!r}", "FORMAT") from None
+    clock_time = _clock_time(store, document.get("clock"))
     if site_id is None:
         settings = document.get("settings")
-        if isinstance(settings, dict):
-            changes = {k: v for k, v in settings.items() if k != "clock"}
-            store.settings.update(changes)
+        if settings is not None and not isinstance(settings, dict):
+            raise invalid("settings", "must be an object", "FORMAT")
+        candidate = Settings(**store.settings.to_json())
+        candidate.update({k: v for k, v in (settings or {}).items() if k != "clock"})
+    else:
+        candidate = store.settings
+    sites = {sid: read_site(sid, raw, candidate) for sid, raw in raw_sites.items()}
+    # Everything is checked; from here on nothing can fail.
+    if site_id is None:
+        store.settings.update(candidate.to_json())
+        store.journal.size = store.settings.journal_size
         store.sites = sites
     else:
         store.sites.update(sites)
-    _move_clock(store, document.get("clock"))
+    if clock_time is not None:
+        store.clock.set(clock_time)
     return list(sites)
 
 
-def _move_clock(store: Store, clock: Any) -> None:
-    """Move a manual clock forward to the snapshot's time, so jobs resume where they were."""
-    if store.clock.mode != "manual" or not isinstance(clock, dict):
-        return
+def _clock_time(store: Store, clock: Any) -> float | None:
+    """Return the time to move a manual clock to, so jobs resume where they were."""
+    if clock is None:
+        return None
+    if not isinstance(clock, dict):
+        raise invalid("clock", "must be an object", "FORMAT")
     moment = clock.get("now")
-    if isinstance(moment, int | float) and moment > store.clock.now():
-        store.clock.set(float(moment))
+    if isinstance(moment, bool) or not isinstance(moment, int | float):
+        raise invalid("clock.now", "must be a number of epoch seconds", "FORMAT")
+    if not 0 <= moment <= MAX_TIME:
+        raise invalid("clock.now", "must be a time between 1970 and 9000")
+    if store.clock.mode != "manual" or moment <= store.clock.now():
+        return None
+    return float(moment)
 
 
 def write_atomically(path: str, document: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from .errors import FieldViolation, ValidationError, WixError, invalid
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-INT64_TEXT = re.compile(r"^-?\d{1,19}$")
+INT64_TEXT = re.compile(r"^-?[0-9]{1,19}$")
 
 
 def _reject_constant(name: str) -> Any:
@@ -28,6 +28,30 @@ def _parse_finite_float(text: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"the number {text} is too large")
     return number
+
+
+# Wix request bodies nest a few levels; deeper JSON is rejected before anything stores
+# it, because rendering or journaling a very deep value would exhaust the stack.
+MAX_JSON_DEPTH = 64
+
+
+def json_depth(value: Any) -> int:
+    """Return how deeply ``value`` nests arrays and objects, without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _decode_json(raw: bytes) -> Any:
@@ -52,7 +76,24 @@ def _decode_json(raw: bytes) -> Any:
     except ValueError as exc:
         # Raised by the hooks above and for integers longer than Python's digit limit.
         raise WixError(f"the request body contains an invalid number: {exc}") from None
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise WixError(
+            f"the request body nests JSON arrays or objects more than {MAX_JSON_DEPTH} levels deep"
+        )
     return body
+
+
+def json_type(value: Any) -> str:
+    """Name the JSON type of a decoded value: object, array, string, number, boolean, null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return "a string" if isinstance(value, str) else "a number"
 
 
 def parse_json_body(raw: bytes) -> dict[str, Any]:
@@ -62,7 +103,7 @@ def parse_json_body(raw: bytes) -> dict[str, Any]:
     body = _decode_json(raw)
     if not isinstance(body, dict):
         raise WixError(
-            f"the request body must be a JSON object, not {type(body).__name__}",
+            f"the request body must be a JSON object, not {json_type(body)}",
             code="INVALID_ARGUMENT",
         )
     return body

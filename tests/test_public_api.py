@@ -24,6 +24,7 @@ def test_unknown_name_raises() -> None:
 
 def test_import_does_not_load_starlette() -> None:
     code = "import sys, emulator; print('starlette' in sys.modules)"
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True).stdout
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert output.strip() == "False"

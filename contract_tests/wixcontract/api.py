@@ -15,7 +15,7 @@ def create_account(target: Target, contact_id: str | None = None) -> Response:
 
 
 def new_account(target: Target) -> dict[str, Any]:
-    """Create a contact and its loyalty account; return the account."""
+    """Create a contact and its loyalty account, and return the account."""
     account: dict[str, Any] = create_account(target).expect(200)["account"]
     return account
 

@@ -41,17 +41,14 @@ def expect_error(
 
 def assert_points_formula(account: dict[str, Any]) -> None:
     points = account["points"]
-    expected = (
-        points["earned"]
-        + points["adjusted"]
-        - points["redeemed"]
-        - points.get("expired", 0)
+    expected = points["earned"] + points["adjusted"] - points["redeemed"] - points.get("expired", 0)
+    assert points["balance"] == expected, (
+        f"balance is not earned+adjusted-redeemed-expired: {points}"
     )
-    assert points["balance"] == expected, f"balance is not earned+adjusted-redeemed-expired: {points}"
 
 
 def assert_matches_model(actual: dict[str, Any], model: AccountModel, *, exact: bool) -> None:
-    """Compare an account body with its model; ``exact`` also pins the revision."""
+    """Compare an account body with its model. With ``exact``, the revision must match too."""
     points = actual["points"]
     expected = {"balance": model.balance, "earned": model.earned, "adjusted": model.adjusted}
     observed = {key: points[key] for key in expected}
@@ -79,7 +76,7 @@ def collect_pages(
     next_page: Callable[[str], Response],
     limit: int | None,
 ) -> list[dict[str, Any]]:
-    """Follow ``cursors.next`` from ``first`` to the end; return every item in order.
+    """Follow ``cursors.next`` from ``first`` to the last page and return every item in order.
 
     Checks each page: ``count`` equals the page length, no page exceeds ``limit``, and
     ``hasNext`` agrees with the presence of ``cursors.next`` (the SDK iterator reads

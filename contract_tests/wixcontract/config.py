@@ -1,4 +1,4 @@
-"""Build the target a run asks for, from command-line options and environment variables.
+"""Build the target of a run from command-line options and environment variables.
 
 =====================  ==========================================================
 variable               meaning

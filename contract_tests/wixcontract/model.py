@@ -33,7 +33,7 @@ class AccountModel:
         self._changed("EARN")
 
     def apply(self, operation: str, value: int) -> str | None:
-        """Apply a balance set or an amount; return an error code if it is rejected."""
+        """Apply a balance set or an amount. Return an error code if it is rejected."""
         delta = value - self.balance if operation == "balance" else value
         if self.balance + delta < 0:
             return NEGATIVE_BALANCE
@@ -56,7 +56,7 @@ class JobModel:
     value: int
     created: float
     deadline: float
-    # account ID -> None for a successful item, else its error code; in item order.
+    # account ID -> None for a successful item, else its error code. In item order.
     outcomes: dict[str, str | None] = field(default_factory=dict)
     status: str = "INITIALIZED"
 
@@ -114,7 +114,7 @@ def _pick(accounts: list[AccountModel], positions: tuple[int, ...]) -> list[Acco
 
 @dataclass(frozen=True)
 class Selector:
-    """A filter over accounts; ``id_field`` is ``id`` or ``contact.id``."""
+    """A filter over accounts. ``id_field`` names the ID field: ``id`` or ``contact.id``."""
 
     def condition(self, accounts: list[AccountModel], id_field: str) -> dict[str, Any] | None:
         raise NotImplementedError

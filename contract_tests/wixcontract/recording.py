@@ -1,8 +1,8 @@
 """Recordings of live exchanges, normalised so that they can be stored and replayed.
 
-Normalising replaces what differs from run to run with stable placeholders: GUIDs
-become ``<id:N>`` and cursors ``<cursor:N>``, numbered by first appearance (object
-keys are visited in sorted order, so key order does not matter); timestamps become
+Normalising replaces what differs from run to run with stable placeholders. GUIDs
+become ``<id:N>`` and cursors ``<cursor:N>``, numbered by first appearance. Object keys
+are visited in sorted order, so key order does not matter. Timestamps become
 ``<time>``, the run's token ``<run>``, the site ID ``<site>`` and request IDs
 ``<request-id>``. Authorization headers are never recorded. In error bodies the
 free-text ``message`` and ``description`` become ``<text>``, because only codes and
@@ -99,7 +99,7 @@ class Normaliser:
         return result
 
     def exchange(self, exchange: Exchange) -> dict[str, Any]:
-        """Return the recorded form of one exchange; the request is numbered first."""
+        """Return the recorded form of one exchange. Its request is numbered first."""
         request = {
             "method": exchange.method,
             "path": self.text(exchange.path),
@@ -253,22 +253,26 @@ class Replayer:
             value = str(uuid.uuid4())
             self.values[placeholder] = value
             self.normaliser.placeholders[value] = placeholder
-            self.normaliser.counts["id"] = max(
-                self.normaliser.counts["id"], int(placeholder[4:-1])
-            )
+            self.normaliser.counts["id"] = max(self.normaliser.counts["id"], int(placeholder[4:-1]))
         return value
 
 
-def diff(recorded: Any, replayed: Any, recording: str, exchange: int, path: str = "") -> list[Difference]:
+def diff(
+    recorded: Any, replayed: Any, recording: str, exchange: int, path: str = ""
+) -> list[Difference]:
     """Return every difference between two normalised values, with JSON paths."""
     if isinstance(recorded, dict) and isinstance(replayed, dict):
         differences = []
         for key in sorted(set(recorded) | set(replayed)):
             child = f"{path}.{key}" if path else key
             if key not in replayed:
-                differences.append(Difference(recording, exchange, child, recorded[key], "<missing>"))
+                differences.append(
+                    Difference(recording, exchange, child, recorded[key], "<missing>")
+                )
             elif key not in recorded:
-                differences.append(Difference(recording, exchange, child, "<missing>", replayed[key]))
+                differences.append(
+                    Difference(recording, exchange, child, "<missing>", replayed[key])
+                )
             else:
                 differences += diff(recorded[key], replayed[key], recording, exchange, child)
         return differences
@@ -299,7 +303,7 @@ class Allowance:
 
 
 def load_allowances(path: Path, known_divergences: set[str]) -> list[Allowance]:
-    """Read the allow-list; every entry must name a divergence of the register."""
+    """Read the allow-list and check that every entry names a divergence of the register."""
     entries = json.loads(path.read_text())
     allowances = []
     for index, raw in enumerate(entries):

@@ -49,7 +49,7 @@ class RequestBudget:
 
 
 class Secret:
-    """A credential that prints as ``***``; ``reveal()`` is its only way out."""
+    """A credential that prints as ``***``. Only ``reveal()`` returns its value."""
 
     __slots__ = ("_value",)
 
@@ -131,12 +131,11 @@ def _is_scoped(node: Any, allowed: dict[str, set[str]]) -> bool:
     for key, value in node.items():
         if key in allowed and _values_within(value, allowed[key]):
             return True
-        if key == "$and" and isinstance(value, list):
-            if any(_is_scoped(part, allowed) for part in value):
-                return True
-        if key == "$or" and isinstance(value, list) and value:
-            if all(_is_scoped(part, allowed) for part in value):
-                return True
+        parts = value if isinstance(value, list) else []
+        if key == "$and" and any(_is_scoped(part, allowed) for part in parts):
+            return True
+        if key == "$or" and parts and all(_is_scoped(part, allowed) for part in parts):
+            return True
     return False
 
 

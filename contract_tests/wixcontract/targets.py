@@ -43,7 +43,7 @@ from .transport import Sender
 logger = logging.getLogger("wixcontract")
 
 SITE_HEADER = "wix-site-id"
-# Headers worth keeping in a recording; Authorization is never among them.
+# Headers kept in a recording. Authorization is never one of them.
 RECORDED_REQUEST_HEADERS = ("content-type", SITE_HEADER)
 RECORDED_RESPONSE_HEADERS = ("content-type", "retry-after", "x-wix-request-id")
 
@@ -138,12 +138,15 @@ class RunState:
     unknown_ids: set[str] = field(default_factory=set)
     # Contacts this run created through the Contacts API and has not deleted yet.
     created_contacts: list[str] = field(default_factory=list)
-    # The emulator's manual clock as last read or moved; all sites share one clock.
+    # The emulator's manual clock as last read or moved. All sites share one clock.
     emulator_clock: float = 0.0
 
 
 def retry_after_seconds(value: str | None, attempt: int, now: float | None = None) -> float:
-    """Parse a Retry-After header (seconds or an HTTP date); without one, back off 1, 2, 4 s."""
+    """Return the seconds to wait from a Retry-After header (seconds or an HTTP date).
+
+    Without the header, the wait doubles from 1 s with each attempt.
+    """
     if value:
         text = value.strip()
         try:
@@ -188,7 +191,7 @@ class Target:
         headers: dict[str, str] | None = None,
         authenticated: bool = True,
     ) -> Response:
-        """Send one request; a 429 is retried up to ``max_retries`` times."""
+        """Send one request, and retry a 429 up to ``max_retries`` times."""
         self.check_allowed(method, path, json)
         sent_headers = {SITE_HEADER: self.site_id, **(headers or {})}
         attempt = 0
@@ -207,7 +210,9 @@ class Target:
             logger.debug("%s %s -> %d (%.1f ms)", method, path, raw.status_code, elapsed)
             if raw.status_code != 429 or attempt >= self.max_retries:
                 break
-            wait = min(retry_after_seconds(raw.headers.get("retry-after"), attempt), self.max_retry_wait)
+            wait = min(
+                retry_after_seconds(raw.headers.get("retry-after"), attempt), self.max_retry_wait
+            )
             attempt += 1
             logger.warning(
                 "%s %s was rate limited (429); retry %d of %d in %.1f s",
@@ -246,7 +251,10 @@ class Target:
         )
 
     def check_allowed(self, method: str, path: str, body: Any) -> None:
-        """Reject a request this target must not send; emulator targets allow all."""
+        """Raise ``UnsafeRequestError`` for a request this target must not send.
+
+        Emulator targets allow every request.
+        """
 
     def _remember(self, response: Response) -> None:
         if response.status != 200 or not isinstance(response.body, dict):
@@ -283,7 +291,9 @@ class Target:
             return
         if response.path.startswith("/_emulator"):
             return
-        request_headers = {k: v for k, v in headers.items() if k.lower() in RECORDED_REQUEST_HEADERS}
+        request_headers = {
+            k: v for k, v in headers.items() if k.lower() in RECORDED_REQUEST_HEADERS
+        }
         if response.request_json is not None:
             request_headers["content-type"] = "application/json"
         self._listener(
@@ -339,7 +349,9 @@ class Target:
         if self._listener is None:
             return
         self._listener(
-            Exchange("GET", f"{JOBS}/{job_id}", None, None, {}, 200, {}, {"job": job}, "wait-for-job")
+            Exchange(
+                "GET", f"{JOBS}/{job_id}", None, None, {}, 200, {}, {"job": job}, "wait-for-job"
+            )
         )
 
     # -- sites and contacts ------------------------------------------------------------
@@ -427,7 +439,7 @@ class EmulatorTarget(Target):
         site.can_control_clock = self.can_control_clock
         site.job_timing = self.job_timing
         site._owns_site = True
-        site.set_job_timing(self.job_timing)
+        site.set_job_timing(self.MANUAL_TIMING if self.can_control_clock else self.SYSTEM_TIMING)
         return site
 
     def set_job_timing(self, timing: JobTiming) -> None:
@@ -474,9 +486,11 @@ class LiveTarget(Target):
                 f"{method} {path}: account {write.group(1)} was not created by this run"
             )
         contact = _CONTACT_PATH.search(path)
-        if method == "DELETE" and contact:
-            if contact.group(1).lower() not in self.run.contact_ids | self.run.unknown_ids:
-                raise UnsafeRequestError(f"{method} {path}: contact not created by this run")
+        own_contacts = self.run.contact_ids | self.run.unknown_ids
+        if method == "DELETE" and contact and contact.group(1).lower() not in own_contacts:
+            raise UnsafeRequestError(
+                f"{method} {path}: contact {contact.group(1)} not created by this run"
+            )
 
     def new_contact(self) -> str:
         first, last, email_address = self.contact_name()
@@ -494,7 +508,9 @@ class LiveTarget(Target):
             for contact_id in list(self.run.created_contacts):
                 response = self.request("DELETE", f"{CONTACTS}/{contact_id}")
                 if response.status != 200:
-                    logger.warning("could not delete contact %s: %s", contact_id, response.describe())
+                    logger.warning(
+                        "could not delete contact %s: %s", contact_id, response.describe()
+                    )
         except (Exception, RequestBudgetExceeded) as error:
             logger.warning("stopped deleting this run's contacts: %s", error)
         finally:

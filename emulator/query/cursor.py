@@ -14,11 +14,15 @@ import base64
 import binascii
 import json
 import re
+import threading
+import uuid
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.errors import ValidationError, invalid
+from emulator.validation import MAX_JSON_DEPTH, json_depth
 
 from .fields import EntitySpec, Field, SortKey
 from .sorting import with_tiebreak
@@ -33,6 +37,14 @@ _BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 # prefix, which cannot start a base64url string because "." is not in its alphabet.
 COMPRESS_ABOVE = 1024
 COMPRESSED_PREFIX = "z."
+# A cursor that is still longer than MAX_CURSOR_LENGTH after compression (a filter with
+# thousands of IDs) is kept in memory and handed out as this prefix plus a random ID.
+# The newest MAX_STORED_CURSORS are kept, in this process only, so such a cursor does
+# not survive a restart.
+STORED_PREFIX = "r."
+MAX_STORED_CURSORS = 1000
+_stored: OrderedDict[str, str] = OrderedDict()
+_stored_lock = threading.Lock()
 # The largest decompressed cursor accepted, against a compressed bomb.
 MAX_CURSOR_JSON = 1_000_000
 
@@ -71,7 +83,20 @@ def encode_cursor(state: CursorState) -> str:
         # Long filters (an $in over hundreds of GUIDs) compress well, which keeps the
         # cursor under MAX_CURSOR_LENGTH.
         data, prefix = zlib.compress(data, 9), COMPRESSED_PREFIX
-    return prefix + base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+    cursor = prefix + base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        cursor = _store_cursor(cursor)
+    return cursor
+
+
+def _store_cursor(cursor: str) -> str:
+    """Keep a cursor that is too long to hand out, and return a short reference to it."""
+    reference = STORED_PREFIX + uuid.uuid4().hex
+    with _stored_lock:
+        _stored[reference] = cursor
+        while len(_stored) > MAX_STORED_CURSORS:
+            _stored.popitem(last=False)
+    return reference
 
 
 def invalid_cursor(path: str) -> ValidationError:
@@ -92,6 +117,12 @@ def decode_cursor(raw: Any, spec: EntitySpec, path: str) -> CursorState:
     """
     if not isinstance(raw, str) or len(raw) > MAX_CURSOR_LENGTH:
         raise invalid_cursor(path)
+    if raw.startswith(STORED_PREFIX):
+        with _stored_lock:
+            stored = _stored.get(raw)
+        if stored is None:
+            raise invalid_cursor(path)
+        raw = stored
     compressed = raw.startswith(COMPRESSED_PREFIX)
     encoded = raw[len(COMPRESSED_PREFIX) :] if compressed else raw
     if not _BASE64URL.fullmatch(encoded):
@@ -104,8 +135,10 @@ def decode_cursor(raw: Any, spec: EntitySpec, path: str) -> CursorState:
             if inflater.unconsumed_tail or not inflater.eof:
                 raise ValueError("compressed cursor is truncated or too large")
         body = json.loads(data.decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, ValueError, zlib.error):
+    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError, zlib.error):
         raise invalid_cursor(path) from None
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise invalid_cursor(path)
     state = _parse_body(body, spec)
     if state is None:
         raise invalid_cursor(path)

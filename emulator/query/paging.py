@@ -22,7 +22,7 @@ from .values import describe_json
 
 T = TypeVar("T")
 
-_INTEGER_STRING = re.compile(r"-?\d+")
+_INTEGER_STRING = re.compile(r"-?[0-9]{1,20}")
 
 
 @dataclass

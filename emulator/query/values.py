@@ -13,7 +13,8 @@ from emulator.errors import invalid
 from .fields import Field
 
 # Protobuf JSON sends int64 values as strings, so number fields also take numeric strings.
-_NUMERIC_STRING = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
+# ASCII digits only, and short enough that int() and float() cannot fail on them.
+_NUMERIC_STRING = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,3})?")
 
 _EXPECTED = {
     "string": "a string",

@@ -104,6 +104,9 @@ def api_routes() -> list[Route]:
     return routes
 
 
+REQUEST_ID_KEY = "wix.request_id"
+
+
 class RequestIdMiddleware:
     """Give every response an ``X-Wix-Request-Id`` header, as Wix does."""
 
@@ -114,7 +117,10 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = str(uuid.uuid4()).encode()
+        request_id_text = str(uuid.uuid4())
+        request_id = request_id_text.encode()
+        # The journal reads it from here, so its entries match the response header.
+        scope[REQUEST_ID_KEY] = request_id_text
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -211,6 +217,8 @@ def create_app(
         routes=[*control_routes(), *debugging_routes(), openapi_route(), *api_routes()],
         exception_handlers={HTTPException: http_error},
     )
+    # Wix paths have no trailing-slash twins, so "/x/" is a 404 rather than a redirect.
+    app.router.redirect_slashes = False
     app.state.store = store
     app.state.operations = {operation for _, table in SERVICES for *_, operation in table}
     app.add_middleware(RequestIdMiddleware)

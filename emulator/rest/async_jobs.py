@@ -16,6 +16,8 @@ from .base import ApiCall
 
 STATUS_FILTERS = ("ALL", "FAILED_ONLY", "SUCCESSFUL_ONLY")
 MAX_ITEMS_PAGE = 100
+# The documented maximum length of a paging cursor.
+MAX_CURSOR_LENGTH = 16000
 
 
 def _job(call: ApiCall) -> Job:
@@ -41,16 +43,18 @@ def _encode_cursor(offset: int, status_filter: str, limit: int) -> str:
 def _decode_cursor(cursor: str) -> tuple[int, str, int]:
     """Return the offset, status filter and page size that ``cursor`` carries."""
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("cursor too long")
         padded = cursor + "=" * (-len(cursor) % 4)
         state = json.loads(base64.urlsafe_b64decode(padded.encode()))
         offset, status_filter, limit = state["o"], state["s"], state["l"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
         offset, status_filter, limit = None, None, None
     if (
-        isinstance(offset, int)
+        type(offset) is int
+        and type(limit) is int
         and offset >= 0
         and status_filter in STATUS_FILTERS
-        and isinstance(limit, int)
         and 1 <= limit <= MAX_ITEMS_PAGE
     ):
         return offset, str(status_filter), limit

@@ -28,6 +28,11 @@ from ..validation import parse_json_body
 logger = logging.getLogger("emulator")
 
 SITE_HEADER = "wix-site-id"
+# NOTE: Wix does not document its request size limit; 1 MiB is far above any loyalty
+# request (an $in over 1,000 GUIDs is about 40 KB).
+MAX_BODY_BYTES = 1 << 20
+# The journal keeps request bodies up to this size and notes the size of larger ones.
+JOURNAL_BODY_BYTES = 64 * 1024
 MEMBER_HEADER = "x-wix-emulator-member-id"
 # Shared by every request without a query string; QueryParams is immutable.
 NO_QUERY = QueryParams()
@@ -109,6 +114,7 @@ def api_endpoint(handler: Handler, operation: str) -> Endpoint:
             headers=request.headers.items(),
         )
         entry.operation = operation
+        entry.request_id = request.scope.get("wix.request_id")
         try:
             response = await _serve(request, store, handler, operation, entry)
         except DroppedConnection:
@@ -144,7 +150,9 @@ async def _serve(
             if rule.status is not None:
                 entry.response_body = rule.error_body()
                 return JSONResponse(entry.response_body, status_code=rule.status)
-        entry.request_body = body = parse_json_body(await _read_body(request))
+        raw_body = await _read_body(request)
+        body = parse_json_body(raw_body)
+        entry.request_body = body if len(raw_body) <= JOURNAL_BODY_BYTES else _too_long(raw_body)
         with store.lock:
             now = store.clock.now()
             wait = store.rate_limiter.check(site_id, now, store.settings.rate_limit_per_minute)
@@ -154,6 +162,7 @@ async def _serve(
                     f"per minute; retry after {wait} s",
                     retry_after=wait,
                 )
+            site_is_new = site_id not in store.sites
             site = store.site(site_id)
             site.keep_history = store.settings.search_lag_seconds > 0
             if not site.keep_history and site.history:
@@ -168,7 +177,13 @@ async def _serve(
                 path=request.path_params,
                 headers=request.headers,
             )
-            result = handler(call)
+            try:
+                result = handler(call)
+            except WixError:
+                # A rejected request changes nothing, not even the list of sites.
+                if site_is_new:
+                    store.sites.pop(site_id, None)
+                raise
     except WixError as error:
         entry.response_body = error.to_json()
         entry.reason = error.description
@@ -196,7 +211,30 @@ async def _read_body(request: Request) -> bytes:
         and "transfer-encoding" not in headers
     ):
         return b""
-    return await request.body()
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _body_too_large()
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _body_too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _body_too_large() -> WixError:
+    return WixError(
+        f"the request body is larger than {MAX_BODY_BYTES} bytes; send smaller requests "
+        "(a bulk change of many accounts is one bulk-adjust with a filter)",
+        code="PAYLOAD_TOO_LARGE",
+        status=413,
+    )
+
+
+def _too_long(raw_body: bytes) -> dict[str, Any]:
+    return {"omitted": f"a body of {len(raw_body)} bytes, larger than the journal keeps"}
 
 
 def _fault_rule(store: Store, request: Request, operation: str, site_id: str) -> FaultRule | None:

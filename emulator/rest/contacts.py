@@ -1,9 +1,8 @@
 """Contacts API v4 handlers (``/contacts/v4/contacts``): create and delete only.
 
-The contract suite creates the contacts its loyalty accounts belong to through these
-calls, so that the same code runs against Wix. Only the fields the emulator's
-``Contact`` record holds are kept: the name (first and last joined by a space) and the
-first email. Source: https://dev.wix.com/docs/rest/crm/members-contacts/contacts/contacts/contact-v4/contact-object
+The contract suite creates the contacts of its loyalty accounts through these calls, so
+that the same code runs against Wix. The emulator's ``Contact`` record keeps only the
+name (first and last joined by a space) and the first email. Source: https://dev.wix.com/docs/rest/crm/members-contacts/contacts/contacts/contact-v4/contact-object
 and the ``@wix/contacts`` SDK (``POST /v4/contacts``, ``DELETE /v4/contacts/{contactId}``).
 """
 
@@ -18,7 +17,7 @@ from ..validation import check_text, read_object, read_str
 from .base import ApiCall, Handler
 
 # Third-party clients of the real API match this code and its data keys on a duplicate
-# email; no Wix page states it.
+# email. No Wix page states them.
 DUPLICATE_CONTACT_EXISTS = "DUPLICATE_CONTACT_EXISTS"
 
 

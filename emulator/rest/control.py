@@ -6,6 +6,7 @@ site from ``siteId`` in the body or query string, or from the ``wix-site-id`` he
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,7 @@ from starlette.routing import Route
 from .. import jobs
 from ..clock import format_timestamp, parse_timestamp
 from ..divergences import register_json
-from ..errors import NotFoundError, WixError, invalid
+from ..errors import ConflictError, NotFoundError, WixError, invalid
 from ..seed import apply_seed
 from ..store import Store
 from ..validation import parse_json_body, read_object, read_str
@@ -94,15 +95,20 @@ def get_clock(store: Store, request: Request, body: dict[str, Any]) -> dict[str,
 
 def advance_clock(store: Store, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     seconds = body.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+    if seconds is None:
         raise invalid(
             "seconds",
-            "is required: a number of seconds to move the clock forward",
+            "is required: the number of seconds to move the clock forward",
             "REQUIRED_FIELD",
         )
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise invalid("seconds", f"must be a number, got {json.dumps(seconds)}", "FORMAT")
     if not 0 <= seconds <= 10 * 365 * 86400:
         raise invalid("seconds", "must be between 0 and ten years", "MAX" if seconds > 0 else "MIN")
-    store.clock.advance(float(seconds))
+    try:
+        store.clock.advance(float(seconds))
+    except ValueError as exc:
+        raise invalid("seconds", str(exc), "MAX") from None
     _advance_all(store)
     return _clock_body(store)
 
@@ -116,10 +122,8 @@ def set_clock(store: Store, request: Request, body: dict[str, Any]) -> dict[str,
         raise invalid("time", f"must be an RFC 3339 timestamp, got {text!r}", "FORMAT") from None
     try:
         store.clock.set(target)
-    except ValueError:
-        raise invalid(
-            "time", "is before the clock's current time; clocks only move forward", "MIN"
-        ) from None
+    except ValueError as exc:
+        raise invalid("time", f"cannot be set: {exc}", "OTHER") from None
     _advance_all(store)
     return _clock_body(store)
 
@@ -173,6 +177,15 @@ def job_control(store: Store, request: Request, body: dict[str, Any]) -> dict[st
     now = store.clock.now()
     jobs.advance_job(site, job, now, store.settings)
     action = request.path_params["action"]
+    if action not in JOB_ACTIONS:
+        raise NotFoundError(f"unknown job action {action!r}; use {', '.join(JOB_ACTIONS)}")
+    if job.finished:
+        raise ConflictError(
+            f"async job {job.id} is already {job.status}; job actions apply to unfinished jobs",
+            code="JOB_ALREADY_FINISHED",
+            data={"jobId": job.id, "status": job.status},
+        )
+    result: dict[str, Any] = {}
     if action == "hold":
         job.held = True
     elif action == "release":
@@ -187,16 +200,16 @@ def job_control(store: Store, request: Request, body: dict[str, Any]) -> dict[st
         jobs.run_job(site, job, store.settings, now)
     elif action == "fail":
         jobs.fail_job(site, job, now)
-    elif action == "fail-items":
-        _fail_items(job, body)
     else:
-        raise NotFoundError(
-            f"unknown job action {action!r}; use hold, release, step, finish, fail or fail-items"
-        )
-    return {"siteId": site.site_id, "job": render.job(job), "held": job.held}
+        result["alreadyProcessed"] = _fail_items(job, body)
+    return {"siteId": site.site_id, "job": render.job(job), "held": job.held, **result}
 
 
-def _fail_items(job: Any, body: dict[str, Any]) -> None:
+JOB_ACTIONS = ("hold", "release", "step", "finish", "fail", "fail-items")
+
+
+def _fail_items(job: Any, body: dict[str, Any]) -> list[str]:
+    """Mark accounts to fail when the job reaches them; return those it already passed."""
     account_ids = body.get("accountIds")
     if not isinstance(account_ids, list) or not all(isinstance(a, str) for a in account_ids):
         raise invalid("accountIds", "must be a list of account IDs", "REQUIRED_FIELD")
@@ -204,8 +217,10 @@ def _fail_items(job: Any, body: dict[str, Any]) -> None:
     description = (
         read_str(body, "description", max_length=500) or "failure injected by the emulator"
     )
+    processed = {item.entity_id for item in job.items}
     for account_id in account_ids:
         job.forced_failures[account_id.lower()] = (code, description)
+    return [account_id for account_id in account_ids if account_id.lower() in processed]
 
 
 def run_jobs(store: Store, request: Request, body: dict[str, Any]) -> dict[str, Any]:

@@ -26,11 +26,13 @@ def list_faults(store: Store, request: Request, body: dict[str, Any]) -> dict[st
 
 def add_faults(store: Store, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """Add one rule (the body) or several (``{"rules": [...]}``)."""
-    raw_rules = body["rules"] if isinstance(body.get("rules"), list) else [body]
-    rules = [
-        parse_rule(raw, f"rules[{i}]." if "rules" in body else "", request.app.state.operations)
-        for i, raw in enumerate(raw_rules)
-    ]
+    operations = request.app.state.operations
+    if "rules" not in body:
+        rules = [parse_rule(body, "", operations)]
+    elif isinstance(body["rules"], list):
+        rules = [parse_rule(raw, f"rules[{i}]", operations) for i, raw in enumerate(body["rules"])]
+    else:
+        raise invalid("rules", "must be a list of fault rules", "FORMAT")
     for rule in rules:
         store.faults.add(rule)
     return {"rules": [rule.to_json() for rule in rules]}
@@ -73,24 +75,8 @@ def import_snapshot(store: Store, request: Request, body: dict[str, Any]) -> dic
 
 def set_job_profile(store: Store, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     """Give one site its own job timing: immediate, timed (delay, rate), polls or manual."""
+    profile = jobs.parse_job_profile(body, store.settings)
     site = store.site(request.path_params["siteId"])
-    mode = read_str(body, "mode", required=True)
-    if mode not in jobs.JOB_PROFILE_MODES:
-        raise invalid("mode", f"must be one of {', '.join(jobs.JOB_PROFILE_MODES)}")
-    profile: dict[str, Any] = {"mode": mode}
-    if mode == "timed":
-        delay = body.get("delay", store.settings.job_start_delay)
-        rate = body.get("rate", store.settings.job_rate)
-        if isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0:
-            raise invalid("delay", "must be zero or more seconds", "MIN")
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
-            raise invalid("rate", "must be more than zero accounts per second", "MIN")
-        profile.update(delay=float(delay), rate=float(rate))
-    if mode == "polls":
-        polls = body.get("polls")
-        if polls is None:
-            raise invalid("polls", "is required for mode polls", "REQUIRED_FIELD")
-        profile["polls"] = check_range(to_int(polls, "polls"), "polls", 1, 10_000)
     site.job_profile = profile
     return {"siteId": site.site_id, "jobProfile": profile}
 

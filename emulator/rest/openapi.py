@@ -63,8 +63,8 @@ RESPONSES: dict[str, str] = {
 # until the handler gets a schema, but the document is still served.
 UNDESCRIBED = "<undescribed>"
 
-# Query-string parameters of the GET endpoints that take any; the SDK flattens nested
-# request fields into dotted names.
+# Query-string parameters of the GET endpoints that take them. The SDK flattens nested
+# request fields into dotted names such as paging.limit.
 QUERY_PARAMETERS: dict[str, list[str]] = {
     "list_accounts": ["contactIds", "cursorPaging.limit", "cursorPaging.cursor"],
     "account_by_secondary_id": ["contactId", "memberId"],

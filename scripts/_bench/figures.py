@@ -200,7 +200,7 @@ def bulk_and_query(sizes: Sizes) -> dict[str, float]:
             if job["status"] != "FINISHED" or job["counts"]["successCount"] != count:
                 raise RuntimeError(f"bulk job did not finish over {count} accounts: {job}")
             if run == 0:
-                # After one job the server holds the accounts and one transaction each.
+                # After one job the server contains the accounts and one transaction each.
                 peak_rss = server.peak_rss_mb()
 
         query_seconds: list[float] = []

@@ -4,7 +4,7 @@ The machine is ``LoyaltySite`` from ``contract_tests/test_contract_state_machine
 built for the suite's ``inprocess`` target: the app is called through
 ``httpx.ASGITransport`` with a manual clock, with no socket. A step is one rule and
 the invariants that Hypothesis checks after it, as in the suite's own runs. The app is
-wrapped in a timer, so the run also tells how much of the step time the emulator
+wrapped in a timer, so the run also measures how much of the step time the emulator
 itself spends.
 """
 
