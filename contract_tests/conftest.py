@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.errors import InvalidArgument
 from wixcontract.config import TARGET_NAMES, ConfigError, TargetConfig, open_target
 from wixcontract.recording import Recorder
 from wixcontract.targets import Target
@@ -29,6 +30,8 @@ from wixcontract.targets import Target
 ROOT = Path(__file__).resolve().parent.parent
 RECORDED_DIR = ROOT / "fixtures" / "recorded"
 CONFIG_KEY = pytest.StashKey[TargetConfig]()
+# Whether the test body passed; only a passing recorded test overwrites its recording.
+PASSED_KEY = pytest.StashKey[bool]()
 
 # Profiles of the state machine. ``ci`` explores deeply against an emulator target: the
 # whole suite took 48 s with it on a 2-core machine. ``live`` keeps a run against Wix
@@ -157,7 +160,8 @@ def target(
         else:
             with site.recording(recorder):
                 yield site
-            recorder.write(RECORDED_DIR)
+            if request.node.stash.get(PASSED_KEY, False):
+                recorder.write(RECORDED_DIR)
     finally:
         site.release_site()
 
@@ -167,7 +171,8 @@ def machine_settings(pytestconfig: pytest.Config) -> settings:
     name = selected_profile(pytestconfig)
     try:
         return settings.get_profile(name)
-    except Exception:
+    except InvalidArgument:
+        # A profile registered elsewhere and loaded by --hypothesis-profile.
         return settings()
 
 
@@ -183,12 +188,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    yield
-    target = item.funcargs.get("session_target") if hasattr(item, "funcargs") else None
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Note whether the test passed, and stop the run once the request budget is spent."""
+    report = yield
+    if report.when == "call":
+        item.stash[PASSED_KEY] = report.passed
+    target = getattr(item, "funcargs", {}).get("session_target")
     if isinstance(target, Target) and target.run.budget.exceeded:
         item.session.shouldstop = (
             f"request budget of {target.run.budget.limit} exceeded; raise "
             "CONTRACT_REQUEST_BUDGET or select fewer tests"
         )
+    return report

@@ -28,7 +28,13 @@ from wixcontract.safety import (
     check_bulk_scope,
 )
 from wixcontract.schemas import ResponseValidator
-from wixcontract.targets import LiveTarget, RunState, Target, UnsafeRequestError
+from wixcontract.targets import (
+    LiveTarget,
+    RunState,
+    Target,
+    UnsafeRequestError,
+    retry_after_seconds,
+)
 from wixcontract.transport import ApiKeyAuth, SocketSender
 
 OWN = ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"]
@@ -250,6 +256,22 @@ def test_429_retries_are_bounded() -> None:
     assert response.status == 429
     assert len(sleeps) == target.max_retries
     assert len(fake.requests) == target.max_retries + 1
+
+
+@pytest.mark.parametrize(
+    ("header", "attempt", "expected"),
+    [
+        ("7", 0, 7.0),
+        ("0.5", 3, 0.5),
+        ("Thu, 01 Jan 2026 00:01:00 GMT", 0, 60.0),
+        ("Thu, 01 Jan 2026 00:00:00 GMT", 0, 0.0),
+        (None, 2, 4.0),
+        ("soon", 1, 2.0),
+    ],
+)
+def test_retry_after_parsing(header: str | None, attempt: int, expected: float) -> None:
+    now = 1767225600.0  # 2026-01-01T00:00:00Z
+    assert retry_after_seconds(header, attempt, now=now) == expected
 
 
 def test_429_wait_is_capped() -> None:

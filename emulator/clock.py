@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -104,8 +104,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def format_timestamp(seconds: float) -> str:
     """Format epoch seconds as RFC 3339 UTC with milliseconds, e.g. 2026-01-01T00:00:00.000Z."""
-    moment = _EPOCH + timedelta(milliseconds=round(seconds * 1000))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # time.gmtime and strftime take half the time of datetime arithmetic, and every
+    # account in a response carries four timestamps.
+    milliseconds = round(seconds * 1000)
+    whole, fraction = divmod(milliseconds, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{fraction:03d}Z"
 
 
 def parse_timestamp(text: str) -> float:

@@ -5,6 +5,7 @@ Entries never hold the Authorization header or any other credential header.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -28,6 +29,7 @@ SECRET_NAME_PARTS = (
 REDACTED = "<redacted>"
 
 
+@functools.lru_cache(maxsize=1024)
 def is_secret_name(name: str) -> bool:
     lowered = name.lower()
     return any(part in lowered for part in SECRET_NAME_PARTS)

@@ -85,6 +85,7 @@ def apply_seed(site: SiteState, now: float, seed: dict[str, Any]) -> list[str]:
 
     accounts: list[Account] = []
     taken = dict(site.account_by_contact)
+    new_ids: set[str] = set()
     for index, raw in enumerate(_list(seed, "accounts")):
         field = f"accounts[{index}]"
         if not isinstance(raw, dict):
@@ -96,8 +97,9 @@ def apply_seed(site: SiteState, now: float, seed: dict[str, Any]) -> list[str]:
                 data={"contactId": contact.id},
             )
         account_id = read_str(raw, "id", guid=True, prefix=field + ".") or new_id()
-        if account_id in site.accounts or any(a.id == account_id for a in accounts):
+        if account_id in site.accounts or account_id in new_ids:
             raise ConflictError(f"{field}: account ID {account_id} is already used")
+        new_ids.add(account_id)
         taken[contact.id] = account_id
         account = Account(
             id=account_id,

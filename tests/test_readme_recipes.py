@@ -42,6 +42,7 @@ EXPECTED_RECIPES = {
     "github-actions": "yaml",
     "pytest-ini": "toml",
     "pytest": "python",
+    "reproduce-bug": "python",
 }
 MARKER = re.compile(r"^<!-- recipe: (?P<name>[a-z0-9-]+) -->$", re.MULTILINE)
 FENCE = re.compile(r"\n```(?P<language>\w+)\n(?P<code>.*?)\n```\n", re.DOTALL)
@@ -325,3 +326,30 @@ def _run_step(step: dict[str, Any], env: dict[str, str]) -> subprocess.Completed
 
 def _describe(completed: subprocess.CompletedProcess[str]) -> str:
     return f"exit {completed.returncode}\nstdout:\n{completed.stdout}\nstderr:\n{completed.stderr}"
+
+
+def test_reproduce_bug_recipe(server: EmulatorServer, tmp_path: Path) -> None:
+    code = point_at(recipe("reproduce-bug"), server.url)
+
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(PYTHONPATH=str(ROOT)),
+        cwd=tmp_path,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.strip().splitlines()
+    assert lines == [
+        "INITIALIZED",
+        "503",
+        "FINISHED 1",
+        "[True]",
+        "200 False",
+        "503 True",
+        "200 False",
+    ]
+    snapshot = json.loads((tmp_path / "bug-report-1234.json").read_text(encoding="utf-8"))
+    assert list(snapshot["sites"]) == ["bug-report-1234"]

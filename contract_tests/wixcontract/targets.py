@@ -147,18 +147,20 @@ def retry_after_seconds(value: str | None, attempt: int, now: float | None = Non
 
     Without the header, the wait doubles from 1 s with each attempt.
     """
-    if value:
-        text = value.strip()
-        try:
-            return max(0.0, float(text))
-        except ValueError:
-            moment = email.utils.parsedate_to_datetime(text)
-            return max(0.0, moment.timestamp() - (time.time() if now is None else now))
-    return float(2**attempt)
+    text = (value or "").strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return float(2**attempt)
+    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
 class Target:
-    """A Wix API to run contract tests against; see the module docstring."""
+    """A Wix API under test. The module docstring lists how the targets differ."""
 
     name = "target"
     is_emulator = True
@@ -229,7 +231,7 @@ class Target:
         except SchemaViolation as violation:
             raise SchemaViolation(self.run.redactor(str(violation))) from None
         self._remember(response)
-        self._emit(response, params, sent_headers, raw)
+        self._emit(response, params, sent_headers)
         return response
 
     def _response(self, method: str, path: str, body: Any, raw: httpx.Response) -> Response:
@@ -284,9 +286,7 @@ class Target:
         finally:
             self._listener = previous
 
-    def _emit(
-        self, response: Response, params: Any, headers: dict[str, str], raw: httpx.Response
-    ) -> None:
+    def _emit(self, response: Response, params: Any, headers: dict[str, str]) -> None:
         if self._listener is None or self._recording_paused:
             return
         if response.path.startswith("/_emulator"):

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import difflib
 import json
-import uuid
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..clock import Clock, make_clock
+from ..models import new_id
 from ..settings import Settings
 from ..store import Store
 from . import accounts, async_jobs, contacts, programs, transactions
@@ -22,6 +21,7 @@ from .base import DroppedConnection, Handler, api_endpoint
 from .control import control_routes
 from .debugging import debugging_routes
 from .openapi import openapi_route
+from .routing import ApiRouter, Endpoint
 
 # (method, path after the service prefix, handler, Wix method name); literal paths come
 # before {id}.
@@ -94,14 +94,13 @@ SERVICES: list[tuple[list[str], list[tuple[str, str, Handler, str]]]] = [
 ]
 
 
-def api_routes() -> list[Route]:
-    routes = []
+def api_router() -> ApiRouter:
+    routes: list[tuple[str, str, Endpoint]] = []
     for prefixes, table in SERVICES:
-        for prefix in prefixes:
-            for method, path, handler, operation in table:
-                endpoint = api_endpoint(handler, operation)
-                routes.append(Route(prefix + path, endpoint, methods=[method]))
-    return routes
+        for method, path, handler, operation in table:
+            endpoint = api_endpoint(handler, operation)
+            routes.extend((method, prefix + path, endpoint) for prefix in prefixes)
+    return ApiRouter(routes)
 
 
 REQUEST_ID_KEY = "wix.request_id"
@@ -117,7 +116,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id_text = str(uuid.uuid4())
+        request_id_text = new_id()
         request_id = request_id_text.encode()
         # The journal reads it from here, so its entries match the response header.
         scope[REQUEST_ID_KEY] = request_id_text
@@ -139,7 +138,10 @@ class RequestIdMiddleware:
 
 
 def _known_paths(app: Starlette) -> list[str]:
-    return sorted({getattr(route, "path", "") for route in app.routes})
+    paths: set[str] = set()
+    for route in app.routes:
+        paths.update(route.paths if isinstance(route, ApiRouter) else [getattr(route, "path", "")])
+    return sorted(paths)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -214,7 +216,7 @@ def create_app(
     if store is None:
         store = Store(settings, clock or make_clock(settings.clock))
     app = Starlette(
-        routes=[*control_routes(), *debugging_routes(), openapi_route(), *api_routes()],
+        routes=[api_router(), *control_routes(), *debugging_routes(), openapi_route()],
         exception_handlers={HTTPException: http_error},
     )
     # Wix paths have no trailing-slash twins, so "/x/" is a 404 rather than a redirect.
