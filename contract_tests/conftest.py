@@ -34,8 +34,9 @@ CONFIG_KEY = pytest.StashKey[TargetConfig]()
 PASSED_KEY = pytest.StashKey[bool]()
 
 # Profiles of the state machine. ``ci`` explores deeply against an emulator target: the
-# whole suite took 48 s with it on a 2-core machine. ``live`` keeps a run against Wix
-# small, ``mutation`` serves scripts/mutation-check, and ``dev`` is the default.
+# whole suite took 46 to 53 s with it on a 2-core machine, in-process or over a socket.
+# ``live`` keeps a run against Wix small, ``mutation`` serves scripts/mutation-check, and
+# ``dev`` is the default.
 PROFILES: dict[str, dict[str, Any]] = {
     "dev": {"max_examples": 40, "stateful_step_count": 20},
     "ci": {"max_examples": 300, "stateful_step_count": 30, "database": None, "print_blob": True},

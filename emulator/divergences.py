@@ -274,6 +274,18 @@ REGISTER: tuple[Divergence, ...] = (
         "keeps its cursors is not documented.",
     ),
     Divergence(
+        id="contacts-subset",
+        endpoint="POST /contacts/v4/contacts, DELETE /contacts/v4/contacts/{contactId}",
+        behaviour="Only create and delete are served, for the contract suite. A contact keeps "
+        "its name (first and last joined) and first email; the response echoes info.name, "
+        "info.emails and primaryInfo.email with revision 1. A duplicate email fails with 409 "
+        "DUPLICATE_CONTACT_EXISTS unless allowDuplicates is true. Deleting a contact leaves "
+        "its loyalty account unchanged.",
+        evidence="Contacts v4 contact-object docs and the @wix/contacts SDK paths; third-party "
+        "clients match DUPLICATE_CONTACT_EXISTS; what happens to a deleted contact's account "
+        "is not documented.",
+    ),
+    Divergence(
         id="seed-transactions",
         endpoint="POST /_emulator/seed",
         behaviour="Seeded points write no transactions: a seeded account has no "

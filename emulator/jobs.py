@@ -11,6 +11,7 @@ second), created at ``t``: INITIALIZED until ``t + d``, then PROCESSING, item ``
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 from typing import Any
@@ -138,11 +139,38 @@ def record_poll(site: SiteState, job: Job, settings: Settings, now: float) -> No
 
 
 def advance_jobs(site: SiteState, now: float, settings: Settings) -> None:
-    """Apply every item of every unfinished job that is due by ``now``."""
-    if not site.active_jobs:
+    """Apply every item of every unfinished job that is due by ``now``, in due-time order.
+
+    Jobs whose accounts overlap must interleave as they would have in continuous time,
+    or the outcome would depend on how far each clock move jumped.
+    """
+    runnable = [job for job in site.active_jobs if _is_runnable(job, now)]
+    if len(runnable) <= 1:
+        for job in runnable:
+            advance_job(site, job, now, settings)
         return
-    for job in list(site.active_jobs):
-        advance_job(site, job, now, settings)
+    queue = [(_next_due(job), order, job) for order, job in enumerate(runnable)]
+    heapq.heapify(queue)
+    while queue:
+        due, order, job = heapq.heappop(queue)
+        if due > now + TIME_TOLERANCE:
+            break
+        # Apply this job's items up to the moment the next job has an item due.
+        until = min(now, queue[0][0]) if queue else now
+        advance_job(site, job, max(due, until), settings)
+        if not job.finished:
+            heapq.heappush(queue, (_next_due(job), order, job))
+
+
+def _is_runnable(job: Job, now: float) -> bool:
+    return not job.held and not job.finished and now + TIME_TOLERANCE >= job.start_at
+
+
+def _next_due(job: Job) -> float:
+    """Return when the job's next item is due (its start when nothing is left to apply)."""
+    if job.rate is None or len(job.items) >= len(job.account_ids):
+        return job.start_at
+    return job.start_at + (len(job.items) + 1) / job.rate
 
 
 def advance_job(site: SiteState, job: Job, now: float, settings: Settings) -> None:

@@ -287,3 +287,23 @@ def test_snapshot_import_rejects_wrong_version(control: httpx.Client) -> None:
     response = control.post("/_emulator/snapshot", json=document)
     assert response.status_code == 400
     assert "version" in response.json()["message"]
+
+
+@pytest.mark.parametrize("steps", [[3.0], [0.5] * 6, [0.05] * 60])
+def test_overlapping_jobs_interleave_by_due_time(
+    control: httpx.Client, wix: httpx.Client, site_id: str, steps: list[float]
+) -> None:
+    """A later job's earlier item applies first, however the clock is moved."""
+    account_ids = sorted(seed_accounts(control, site_id, [0, 0, 0]))
+    last = account_ids[-1]
+    first = {"search": {"sort": [{"fieldName": "id"}]}, "balance": 10}
+    wix.post(f"{ACCOUNTS}/bulk-adjust", json=first)
+    control.post("/_emulator/clock/advance", json={"seconds": 0.15})
+    second = {"search": {"filter": {"id": {"$in": [last]}}}, "amount": -5}
+    second_job = wix.post(f"{ACCOUNTS}/bulk-adjust", json=second).json()["asyncJobId"]
+    for seconds in steps:
+        control.post("/_emulator/clock/advance", json={"seconds": seconds})
+    # The second job's only item is due 0.15 + 1.1 s after the first job started, before
+    # the first job reaches its third account at 1.3 s, so it fails on a zero balance.
+    assert job_of(wix, second_job)["counts"]["failCount"] == 1
+    assert balance_of(wix, last) == 10

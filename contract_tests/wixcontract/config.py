@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -99,10 +98,6 @@ def open_target(config: TargetConfig) -> tuple[Target, Callable[[], None]]:
     stop: Callable[[], None] = lambda: None  # noqa: E731
     if config.name == "emulator":
         server = EmulatorServer(Settings(clock="manual"))
-        # TODO: drop this once EmulatorServer sets TCP_NODELAY itself. Its socket has
-        # protocol 0, so asyncio leaves Nagle's algorithm on for accepted connections
-        # and every response waits about 40 ms for a delayed ACK.
-        server._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         server.start()
         sender: SocketSender | InProcessSender = SocketSender(server.url, auth=emulator_auth)
         stop = server.stop

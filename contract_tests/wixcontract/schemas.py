@@ -50,12 +50,54 @@ def route_patterns() -> list[RoutePattern]:
     return patterns
 
 
+def _resolve(reference: str, current_file: str, files: dict[str, Any]) -> tuple[Any, str]:
+    """Return the schema that ``reference`` points at and the file it lives in."""
+    file_name, _, pointer = reference.partition("#")
+    file_name = file_name or current_file
+    target: Any = files[file_name]
+    for part in pointer.strip("/").split("/") if pointer.strip("/") else []:
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return target, file_name
+
+
+def inline_references(
+    schema: Any, current_file: str, files: dict[str, Any], seen: tuple[str, ...] = ()
+) -> Any:
+    """Copy ``schema`` with every ``$ref`` replaced by the schema it names.
+
+    A reference back into a schema that is being inlined is kept as a ``$ref``, so
+    recursive schemas stay valid; the validator's registry still resolves those.
+    """
+    if isinstance(schema, list):
+        return [inline_references(item, current_file, files, seen) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    reference = schema.get("$ref")
+    if isinstance(reference, str):
+        target, target_file = _resolve(reference, current_file, files)
+        key = f"{target_file}#{reference.partition('#')[2]}"
+        if key in seen:
+            file_name = reference.partition("#")[0] or current_file
+            return {**schema, "$ref": f"{file_name}#{reference.partition('#')[2]}"}
+        resolved = inline_references(target, target_file, files, (*seen, key))
+        siblings = {k: v for k, v in schema.items() if k != "$ref"}
+        if not siblings:
+            return resolved
+        return {"allOf": [resolved, inline_references(siblings, current_file, files, seen)]}
+    return {
+        key: value if key in ("$defs", "const", "enum", "examples")
+        else inline_references(value, current_file, files, seen)
+        for key, value in schema.items()
+    }
+
+
 class ResponseValidator:
     """Validate response bodies by method, path and status."""
 
     def __init__(self) -> None:
         resources = [(name, Resource.from_contents(body)) for name, body in load_all().items()]
         self._registry: Registry[Any] = Registry().with_resources(resources)
+        self._files = load_all()
         self._routes = route_patterns()
         self._validators: dict[str, Draft202012Validator] = {}
 
@@ -63,7 +105,10 @@ class ResponseValidator:
         """Return a validator of the schema at ``reference``, e.g. ``"account.json"``."""
         found = self._validators.get(reference)
         if found is None:
-            found = Draft202012Validator({"$ref": reference}, registry=self._registry)
+            # Every $ref is resolved once here; looking references up through the
+            # registry on each validation took half of a state-machine step.
+            inlined = inline_references({"$ref": reference}, "responses.json", self._files)
+            found = Draft202012Validator(inlined, registry=self._registry)
             self._validators[reference] = found
         return found
 
