@@ -4,7 +4,7 @@ A rule matches calls by operation name (e.g. ``bulkAdjustPoints``) or by method 
 path (``fnmatch`` patterns such as ``/loyalty-accounts/v1/accounts/*``), optionally on
 one site only. It fires on every match, only from the ``nth`` match on, or with a
 ``probability``, and expires after ``times`` firings. When it fires it adds a delay,
-answers with a chosen status and Wix error body, or drops the connection.
+returns a chosen status and Wix error body, or drops the connection.
 """
 
 from __future__ import annotations

@@ -160,6 +160,10 @@ def advance_jobs(site: SiteState, now: float, settings: Settings) -> None:
         advance_job(site, job, max(due, until), settings)
         if not job.finished:
             heapq.heappush(queue, (_next_due(job), order, job))
+    # Every due item is applied; this moves jobs that have started but have no item
+    # due yet from INITIALIZED to PROCESSING.
+    for job in runnable:
+        advance_job(site, job, now, settings)
 
 
 def _is_runnable(job: Job, now: float) -> bool:

@@ -1,8 +1,8 @@
 """Rebuild sites from a snapshot, checking every field's type and value on the way.
 
-A snapshot may come from a bug report or a hand edit, so nothing in it is trusted:
-a wrong type, an out-of-range number, a dangling reference or a duplicate ID is a
-``ValidationError`` that names the field, and nothing is stored.
+A snapshot may come from a bug report or a hand edit, so nothing in it is trusted. A
+wrong type, an out-of-range number, a dangling reference or a duplicate ID raises a
+``ValidationError`` that names the field, and then nothing is stored.
 """
 
 from __future__ import annotations

@@ -52,3 +52,12 @@ def control(client: httpx.Client, site_id: str) -> Iterator[Control]:
     helper = Control(client, site_id)
     yield helper
     helper.restore_settings()
+
+
+@pytest.fixture
+def control_client(bare_client: httpx.Client) -> Iterator[httpx.Client]:
+    """Return a client for the /_emulator routes that undoes settings and fault rules."""
+    defaults = bare_client.get("/_emulator/settings").json()["settings"]
+    yield bare_client
+    bare_client.delete("/_emulator/faults")
+    bare_client.patch("/_emulator/settings", json=defaults)

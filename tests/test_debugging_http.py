@@ -4,45 +4,23 @@ search, the journal and snapshots."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from emulator import Settings
-from emulator.testing import EmulatorServer
-
 ACCOUNTS = "/loyalty-accounts/v1/accounts"
 JOBS = "/async-jobs/v1/async-jobs"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    settings = Settings(clock="manual", job_mode="timed", job_start_delay=1.0, job_rate=10.0)
-    with EmulatorServer(settings) as running:
-        yield running
+@pytest.fixture
+def control(control_client: httpx.Client) -> httpx.Client:
+    return control_client
 
 
 @pytest.fixture
-def control(server: EmulatorServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url) as client:
-        defaults = client.get("/_emulator/settings").json()["settings"]
-        yield client
-        client.delete("/_emulator/faults")
-        client.patch("/_emulator/settings", json=defaults)
-
-
-@pytest.fixture
-def site_id() -> str:
-    return f"debug-{uuid.uuid4()}"
-
-
-@pytest.fixture
-def wix(server: EmulatorServer, site_id: str) -> Iterator[httpx.Client]:
-    headers = {"Authorization": "test-key", "wix-site-id": site_id}
-    with httpx.Client(base_url=server.url, headers=headers) as client:
-        yield client
+def wix(client: httpx.Client) -> httpx.Client:
+    return client
 
 
 def seed_accounts(control: httpx.Client, site_id: str, balances: list[int]) -> list[str]:
@@ -307,3 +285,16 @@ def test_overlapping_jobs_interleave_by_due_time(
     # the first job reaches its third account at 1.3 s, so it fails on a zero balance.
     assert job_of(wix, second_job)["counts"]["failCount"] == 1
     assert balance_of(wix, last) == 10
+
+
+def test_second_job_processing_at_its_start(
+    control: httpx.Client, wix: httpx.Client, site_id: str
+) -> None:
+    seed_accounts(control, site_id, [1, 2])
+    first = bulk_amount(wix, 1)
+    control.post("/_emulator/clock/advance", json={"seconds": 0.05})
+    second = bulk_amount(wix, 1)
+    # The second job starts 1 s after its creation, before either job's first item.
+    control.post("/_emulator/clock/advance", json={"seconds": 1.0})
+    assert job_of(wix, first)["status"] == "PROCESSING"
+    assert job_of(wix, second)["status"] == "PROCESSING"

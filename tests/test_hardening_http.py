@@ -6,45 +6,23 @@ import base64
 import json
 import uuid
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from emulator import Settings
-from emulator.testing import EmulatorServer
-
 ACCOUNTS = "/loyalty-accounts/v1/accounts"
 PROGRAM = "/loyalty-programs/v1/program"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[EmulatorServer]:
-    settings = Settings(clock="manual", job_mode="timed", job_start_delay=1.0, job_rate=10.0)
-    with EmulatorServer(settings) as running:
-        yield running
+@pytest.fixture
+def control(control_client: httpx.Client) -> httpx.Client:
+    return control_client
 
 
 @pytest.fixture
-def control(server: EmulatorServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url) as client:
-        defaults = client.get("/_emulator/settings").json()["settings"]
-        yield client
-        client.delete("/_emulator/faults")
-        client.patch("/_emulator/settings", json=defaults)
-
-
-@pytest.fixture
-def site_id() -> str:
-    return f"hardening-{uuid.uuid4()}"
-
-
-@pytest.fixture
-def wix(server: EmulatorServer, site_id: str) -> Iterator[httpx.Client]:
-    headers = {"Authorization": "test-key", "wix-site-id": site_id}
-    with httpx.Client(base_url=server.url, headers=headers) as client:
-        yield client
+def wix(client: httpx.Client) -> httpx.Client:
+    return client
 
 
 def error_code(response: httpx.Response) -> str:
