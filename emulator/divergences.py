@@ -155,7 +155,8 @@ REGISTER: tuple[Divergence, ...] = (
         endpoint="GET /async-jobs/v1/async-jobs/{jobId}",
         behaviour="A job stays INITIALIZED for job_start_delay seconds, then is PROCESSING "
         "while it applies job_rate accounts per second, then FINISHED. Defaults: 0.5 s and "
-        "200 accounts per second.",
+        "200 accounts per second. Jobs running at the same time apply their items in "
+        "due-time order, so overlapping jobs interleave.",
         evidence="Real job speed is not documented.",
         alternative="Immediate jobs, finished before the bulk response returns.",
         setting="job_mode=immediate",
@@ -171,8 +172,8 @@ REGISTER: tuple[Divergence, ...] = (
     Divergence(
         id="job-items",
         endpoint="GET /async-jobs/v1/async-jobs/{jobId}/items",
-        behaviour="One item per selected account in processing order, entityId = account ID, "
-        "no data. statusFilter defaults to ALL; paging.limit defaults to 100, maximum 100.",
+        behaviour="One item per account the job has reached so far, in processing order, "
+        "entityId = account ID, no data. statusFilter defaults to ALL; paging.limit defaults to 100, maximum 100.",
         evidence=f"{ASYNC_JOB_TYPES}; a third-party client notes 100 items per page.",
     ),
     Divergence(

@@ -50,8 +50,13 @@ def redact_query(query: str) -> str:
 NO_SITE = "_no_site"
 
 
-def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return {name: (REDACTED if is_secret_name(name) else value) for name, value in headers}
+def redact_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Decode raw ASGI headers into a dict, with credential values replaced."""
+    decoded = {}
+    for raw_name, raw_value in headers:
+        name = raw_name.decode("latin-1")
+        decoded[name] = REDACTED if is_secret_name(name) else raw_value.decode("latin-1")
+    return decoded
 
 
 @dataclass
@@ -62,7 +67,9 @@ class JournalEntry:
     path: str
     query: str
     site_id: str
-    request_headers: dict[str, str]
+    # The raw ASGI header list: decoding and redaction wait until the entry is read, so
+    # requests that nobody inspects pay nothing for them. Secrets never leave to_json.
+    request_headers: list[tuple[bytes, bytes]]
     request_body: Any
     status: int = 0
     response_body: Any = None
@@ -82,7 +89,7 @@ class JournalEntry:
             "operation": self.operation,
             "status": self.status,
             "requestId": self.request_id,
-            "requestHeaders": self.request_headers,
+            "requestHeaders": redact_headers(self.request_headers),
             "requestBody": self.request_body,
             "responseBody": self.response_body,
         }
@@ -109,7 +116,7 @@ class Journal:
         path: str,
         query: str,
         site_id: str | None,
-        headers: Iterable[tuple[str, str]],
+        headers: list[tuple[bytes, bytes]],
     ) -> JournalEntry:
         entry = JournalEntry(
             sequence=next(self._sequence),
@@ -118,7 +125,7 @@ class Journal:
             path=path,
             query=redact_query(query),
             site_id=site_id or NO_SITE,
-            request_headers=redact_headers(headers),
+            request_headers=headers,
             request_body=None,
         )
         if self.size > 0:

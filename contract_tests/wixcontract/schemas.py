@@ -85,7 +85,8 @@ def inline_references(
             return resolved
         return {"allOf": [resolved, inline_references(siblings, current_file, files, seen)]}
     return {
-        key: value if key in ("$defs", "const", "enum", "examples")
+        key: value
+        if key in ("$defs", "const", "enum", "examples")
         else inline_references(value, current_file, files, seen)
         for key, value in schema.items()
     }

@@ -2,19 +2,17 @@
 
 ``SocketSender`` wraps an ``httpx.Client`` (a real socket, or any httpx transport in
 unit tests). ``InProcessSender`` calls the emulator app through ``httpx.ASGITransport``
-and an ``AsyncClient`` on an anyio blocking portal, so synchronous tests can use it
+and an ``AsyncClient`` on an event loop of its own, so synchronous tests can use it
 with no socket at all.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Generator
-from contextlib import AbstractContextManager
-from functools import partial
 from typing import Any, Protocol
 
 import httpx
-from anyio.from_thread import BlockingPortal, start_blocking_portal
 
 from .safety import Secret
 
@@ -91,13 +89,17 @@ class SocketSender:
 
 
 class InProcessSender:
-    """Call an ASGI app in this process through ``httpx.ASGITransport``."""
+    """Call an ASGI app in this process through ``httpx.ASGITransport``.
+
+    The app runs on an event loop owned by this sender, in the calling thread, so a
+    request costs no thread switch. The suite's tests are synchronous, so no other
+    loop runs in that thread.
+    """
 
     base_url = "http://emulator.inprocess"
 
     def __init__(self, app: Any, *, auth: httpx.Auth | None = None) -> None:
-        self._portal_context: AbstractContextManager[BlockingPortal] = start_blocking_portal()
-        self._portal = self._portal_context.__enter__()
+        self._loop = asyncio.new_event_loop()
         transport = httpx.ASGITransport(app=app)
         self._client = httpx.AsyncClient(transport=transport, base_url=self.base_url, auth=auth)
 
@@ -112,20 +114,14 @@ class InProcessSender:
         authenticated: bool = True,
     ) -> httpx.Response:
         auth: Any = httpx.USE_CLIENT_DEFAULT if authenticated else None
-        call = partial(
-            self._client.request,
-            method,
-            path,
-            json=json,
-            params=params,
-            headers=headers,
-            auth=auth,
+        request = self._client.request(
+            method, path, json=json, params=params, headers=headers, auth=auth
         )
-        return self._portal.call(call)
+        return self._loop.run_until_complete(request)
 
     def close(self) -> None:
-        self._portal.call(self._client.aclose)
-        self._portal_context.__exit__(None, None, None)
+        self._loop.run_until_complete(self._client.aclose())
+        self._loop.close()
 
     def __repr__(self) -> str:
         return "InProcessSender()"

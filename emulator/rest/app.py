@@ -160,7 +160,7 @@ def _journal_route_error(request: Request, response: JSONResponse) -> None:
         path=request.url.path,
         query=request.url.query,
         site_id=request.headers.get("wix-site-id", "").strip() or None,
-        headers=request.headers.items(),
+        headers=request.scope["headers"],
     )
     entry.status = response.status_code
     entry.response_body = json.loads(bytes(response.body))

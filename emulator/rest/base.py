@@ -111,7 +111,7 @@ def api_endpoint(handler: Handler, operation: str) -> Endpoint:
             path=url_path(request),
             query=request.scope.get("query_string", b"").decode(),
             site_id=request.headers.get(SITE_HEADER, "").strip() or None,
-            headers=request.headers.items(),
+            headers=request.scope["headers"],
         )
         entry.operation = operation
         entry.request_id = request.scope.get("wix.request_id")
