@@ -173,7 +173,8 @@ REGISTER: tuple[Divergence, ...] = (
         id="job-items",
         endpoint="GET /async-jobs/v1/async-jobs/{jobId}/items",
         behaviour="One item per account the job has reached so far, in processing order, "
-        "entityId = account ID, no data. statusFilter defaults to ALL; paging.limit defaults to 100, maximum 100.",
+        "entityId = account ID, no data. statusFilter defaults to ALL; paging.limit defaults "
+        "to 100, maximum 100.",
         evidence=f"{ASYNC_JOB_TYPES}; a third-party client notes 100 items per page.",
     ),
     Divergence(

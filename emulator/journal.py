@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -59,20 +60,42 @@ def redact_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return decoded
 
 
-@dataclass
+# Bodies larger than this are kept as a note of their size only.
+MAX_BODY_BYTES = 64 * 1024
+
+
+def decode_body(raw: bytes) -> Any:
+    """Return a kept body as JSON, or as text when it is not JSON."""
+    if not raw:
+        return None
+    if len(raw) > MAX_BODY_BYTES:
+        return {"omitted": f"a body of {len(raw)} bytes, larger than the journal keeps"}
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return raw.decode("utf-8", "replace")
+
+
+@dataclass(slots=True)
 class JournalEntry:
+    """One request and its response.
+
+    Headers and bodies are kept raw, as the ASGI header list and bytes, and decoded and
+    redacted only when the entry is read. Requests that nobody inspects then cost
+    little, and bytes add no work for the garbage collector. Secrets never leave
+    ``to_json``.
+    """
+
     sequence: int
     time: float
     method: str
     path: str
     query: str
     site_id: str
-    # The raw ASGI header list: decoding and redaction wait until the entry is read, so
-    # requests that nobody inspects pay nothing for them. Secrets never leave to_json.
     request_headers: list[tuple[bytes, bytes]]
-    request_body: Any
+    request_body: bytes = b""
     status: int = 0
-    response_body: Any = None
+    response_body: bytes = b""
     operation: str | None = None
     request_id: str | None = None
     reason: str | None = None
@@ -90,8 +113,8 @@ class JournalEntry:
             "status": self.status,
             "requestId": self.request_id,
             "requestHeaders": redact_headers(self.request_headers),
-            "requestBody": self.request_body,
-            "responseBody": self.response_body,
+            "requestBody": decode_body(self.request_body),
+            "responseBody": decode_body(self.response_body),
         }
         if self.reason:
             body["reason"] = self.reason
@@ -100,12 +123,29 @@ class JournalEntry:
         return body
 
 
+def _pack_headers(headers: list[tuple[bytes, bytes]]) -> bytes:
+    # HTTP forbids ":" in header names and line breaks in values, so this is reversible.
+    return b"\n".join(name + b":" + value for name, value in headers)
+
+
+def _unpack_headers(packed: bytes) -> list[tuple[bytes, bytes]]:
+    if not packed:
+        return []
+    pairs = [line.partition(b":") for line in packed.split(b"\n")]
+    return [(name, value) for name, _, value in pairs]
+
+
 @dataclass
 class Journal:
-    """Per-site ring buffers of ``JournalEntry``, each holding at most ``size`` entries."""
+    """Per-site ring buffers of requests, each holding at most ``size`` of them.
+
+    A finished entry is stored as a tuple of strings, bytes and numbers. CPython's
+    garbage collector stops tracking such tuples, so a full journal adds no work to
+    every collection, as a buffer of objects would.
+    """
 
     size: int = 500
-    sites: dict[str, deque[JournalEntry]] = field(default_factory=dict)
+    sites: dict[str, deque[tuple[Any, ...]]] = field(default_factory=dict)
     _sequence: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def start(
@@ -118,29 +158,51 @@ class Journal:
         site_id: str | None,
         headers: list[tuple[bytes, bytes]],
     ) -> JournalEntry:
-        entry = JournalEntry(
+        """Begin an entry for a request; ``finish`` stores it once the response is known."""
+        return JournalEntry(
             sequence=next(self._sequence),
             time=time,
             method=method,
             path=path,
-            query=redact_query(query),
+            query=query,
             site_id=site_id or NO_SITE,
             request_headers=headers,
-            request_body=None,
         )
-        if self.size > 0:
-            buffer = self.sites.get(entry.site_id)
-            if buffer is None or buffer.maxlen != self.size:
-                buffer = deque(buffer or (), maxlen=self.size)
-                self.sites[entry.site_id] = buffer
-            buffer.append(entry)
-        return entry
+
+    def finish(self, entry: JournalEntry) -> None:
+        if self.size <= 0:
+            return
+        buffer = self.sites.get(entry.site_id)
+        if buffer is None or buffer.maxlen != self.size:
+            buffer = deque(buffer or (), maxlen=self.size)
+            self.sites[entry.site_id] = buffer
+        buffer.append(
+            (
+                entry.sequence,
+                entry.time,
+                entry.method,
+                entry.path,
+                redact_query(entry.query),
+                entry.site_id,
+                _pack_headers(entry.request_headers),
+                entry.request_body,
+                entry.status,
+                entry.response_body,
+                entry.operation,
+                entry.request_id,
+                entry.reason,
+                entry.fault,
+            )
+        )
 
     def entries(self, site_id: str | None = None) -> list[JournalEntry]:
+        """Return the stored entries of one site, or of all, in order of arrival."""
         if site_id is not None:
-            return list(self.sites.get(site_id, ()))
-        merged = [entry for buffer in self.sites.values() for entry in buffer]
-        return sorted(merged, key=lambda entry: entry.sequence)
+            records = list(self.sites.get(site_id, ()))
+        else:
+            records = [record for buffer in self.sites.values() for record in buffer]
+        records.sort(key=lambda record: record[0])
+        return [_unpack(record) for record in records]
 
     def clear(self, site_id: str | None = None) -> int:
         if site_id is None:
@@ -148,6 +210,41 @@ class Journal:
             self.sites.clear()
             return count
         return len(self.sites.pop(site_id, ()))
+
+
+def _unpack(record: tuple[Any, ...]) -> JournalEntry:
+    (
+        sequence,
+        time,
+        method,
+        path,
+        query,
+        site_id,
+        headers,
+        request_body,
+        status,
+        response_body,
+        operation,
+        request_id,
+        reason,
+        fault,
+    ) = record
+    return JournalEntry(
+        sequence=sequence,
+        time=time,
+        method=method,
+        path=path,
+        query=query,
+        site_id=site_id,
+        request_headers=_unpack_headers(headers),
+        request_body=request_body,
+        status=status,
+        response_body=response_body,
+        operation=operation,
+        request_id=request_id,
+        reason=reason,
+        fault=fault,
+    )
 
 
 def matches(entry: JournalEntry, filters: Mapping[str, str]) -> bool:

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
 
 from ..clock import Clock, make_clock
-from ..models import new_id
 from ..settings import Settings
 from ..store import Store
 from . import accounts, async_jobs, contacts, programs, transactions
-from .base import DroppedConnection, Handler, api_endpoint
+from .base import Handler, api_endpoint, internal_error_response, request_id, with_request_id
 from .control import control_routes
 from .debugging import debugging_routes
 from .openapi import openapi_route
+from .responses import WixJSONResponse
 from .routing import ApiRouter, Endpoint
+
+logger = logging.getLogger("emulator")
 
 # (method, path after the service prefix, handler, Wix method name); literal paths come
 # before {id}.
@@ -103,40 +105,6 @@ def api_router() -> ApiRouter:
     return ApiRouter(routes)
 
 
-REQUEST_ID_KEY = "wix.request_id"
-
-
-class RequestIdMiddleware:
-    """Give every response an ``X-Wix-Request-Id`` header, as Wix does."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id_text = new_id()
-        request_id = request_id_text.encode()
-        # The journal reads it from here, so its entries match the response header.
-        scope[REQUEST_ID_KEY] = request_id_text
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-wix-request-id", request_id),
-                ]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        except DroppedConnection as exc:
-            # The server has seen the connection close; there is nobody to answer.
-            if not exc.closed_transport:
-                raise
-
-
 def _known_paths(app: Starlette) -> list[str]:
     paths: set[str] = set()
     for route in app.routes:
@@ -149,10 +117,16 @@ async def http_error(request: Request, exc: Exception) -> Response:
     response = _http_error_response(request, exc)
     if not request.url.path.startswith("/_emulator"):
         _journal_route_error(request, response)
-    return response
+    return with_request_id(response, request.scope)
 
 
-def _journal_route_error(request: Request, response: JSONResponse) -> None:
+async def unhandled_error(request: Request, exc: Exception) -> Response:
+    """Answer an exception that escaped every handler with the Wix 500 envelope."""
+    logger.error("unhandled error in %s %s: %r", request.method, request.url.path, exc)
+    return with_request_id(internal_error_response(), request.scope)
+
+
+def _journal_route_error(request: Request, response: WixJSONResponse) -> None:
     store: Store = request.app.state.store
     entry = store.journal.start(
         time=store.clock.now(),
@@ -163,11 +137,13 @@ def _journal_route_error(request: Request, response: JSONResponse) -> None:
         headers=request.scope["headers"],
     )
     entry.status = response.status_code
-    entry.response_body = json.loads(bytes(response.body))
-    entry.reason = entry.response_body["message"]
+    entry.response_body = bytes(response.body)
+    entry.reason = json.loads(entry.response_body)["message"]
+    entry.request_id = request_id(request.scope)
+    store.journal.finish(entry)
 
 
-def _http_error_response(request: Request, exc: HTTPException) -> JSONResponse:
+def _http_error_response(request: Request, exc: HTTPException) -> WixJSONResponse:
     method, path = request.method, request.url.path
     if exc.status_code == 405:
         body = {
@@ -180,7 +156,7 @@ def _http_error_response(request: Request, exc: HTTPException) -> JSONResponse:
                 }
             },
         }
-        return JSONResponse(body, status_code=405)
+        return WixJSONResponse(body, status_code=405)
     if exc.status_code != 404:
         body = {
             "message": str(exc.detail),
@@ -192,7 +168,7 @@ def _http_error_response(request: Request, exc: HTTPException) -> JSONResponse:
                 }
             },
         }
-        return JSONResponse(body, status_code=exc.status_code)
+        return WixJSONResponse(body, status_code=exc.status_code)
     closest = difflib.get_close_matches(path, _known_paths(request.app), n=1, cutoff=0.5)
     hint = f"; the closest route is {closest[0]}" if closest else ""
     data: dict[str, Any] = {"closestRoute": closest[0]} if closest else {}
@@ -202,7 +178,7 @@ def _http_error_response(request: Request, exc: HTTPException) -> JSONResponse:
             "applicationError": {"code": "NOT_FOUND", "description": "unknown route", "data": data}
         },
     }
-    return JSONResponse(body, status_code=404)
+    return WixJSONResponse(body, status_code=404)
 
 
 def create_app(
@@ -217,11 +193,10 @@ def create_app(
         store = Store(settings, clock or make_clock(settings.clock))
     app = Starlette(
         routes=[api_router(), *control_routes(), *debugging_routes(), openapi_route()],
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={HTTPException: http_error, Exception: unhandled_error},
     )
     # Wix paths have no trailing-slash twins, so "/x/" is a 404 rather than a redirect.
     app.router.redirect_slashes = False
     app.state.store = store
     app.state.operations = {operation for _, table in SERVICES for *_, operation in table}
-    app.add_middleware(RequestIdMiddleware)
     return app

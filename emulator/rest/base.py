@@ -15,15 +15,18 @@ from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from starlette.types import Scope
 
 from ..errors import PermissionDeniedError, RateLimitedError, UnauthenticatedError, WixError
 from ..faults import FaultRule
 from ..jobs import advance_jobs
 from ..journal import JournalEntry
+from ..models import new_id
 from ..settings import Settings
 from ..store import SiteState, Store
 from ..validation import parse_json_body
+from .responses import WixJSONResponse
 
 logger = logging.getLogger("emulator")
 
@@ -31,8 +34,6 @@ SITE_HEADER = "wix-site-id"
 # NOTE: Wix does not document its request size limit; 1 MiB is far above any loyalty
 # request (an $in over 1,000 GUIDs is about 40 KB).
 MAX_BODY_BYTES = 1 << 20
-# The journal keeps request bodies up to this size and notes the size of larger ones.
-JOURNAL_BODY_BYTES = 64 * 1024
 MEMBER_HEADER = "x-wix-emulator-member-id"
 # Shared by every request without a query string; QueryParams is immutable.
 NO_QUERY = QueryParams()
@@ -57,20 +58,20 @@ Handler = Callable[[ApiCall], dict[str, Any]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def error_response(error: WixError) -> JSONResponse:
+def error_response(error: WixError) -> WixJSONResponse:
     headers = {}
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
-    return JSONResponse(error.to_json(), status_code=error.status, headers=headers)
+    return WixJSONResponse(error.to_json(), status_code=error.status, headers=headers)
 
 
-def internal_error_response() -> JSONResponse:
+def internal_error_response() -> WixJSONResponse:
     body = {
         "message": "internal emulator error; the server log has the details",
         "details": {"applicationError": {"code": "INTERNAL", "description": "", "data": {}}},
     }
-    return JSONResponse(body, status_code=500)
+    return WixJSONResponse(body, status_code=500)
 
 
 def site_id_of(headers: Headers) -> str:
@@ -100,6 +101,23 @@ def url_path(request: Request) -> str:
     return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
 
 
+REQUEST_ID_KEY = "wix.request_id"
+
+
+def request_id(scope: Scope) -> str:
+    """Return the request's ID, creating it on first use; the journal records the same ID."""
+    found: str | None = scope.get(REQUEST_ID_KEY)
+    if found is None:
+        found = scope[REQUEST_ID_KEY] = new_id()
+    return found
+
+
+def with_request_id(response: Response, scope: Scope) -> Response:
+    """Add the ``X-Wix-Request-Id`` header, which Wix sends on every response."""
+    response.raw_headers.append((b"x-wix-request-id", request_id(scope).encode()))
+    return response
+
+
 def api_endpoint(handler: Handler, operation: str) -> Endpoint:
     """Wrap ``handler`` into an endpoint for the Wix method named ``operation``."""
 
@@ -114,14 +132,17 @@ def api_endpoint(handler: Handler, operation: str) -> Endpoint:
             headers=request.scope["headers"],
         )
         entry.operation = operation
-        entry.request_id = request.scope.get("wix.request_id")
+        entry.request_id = request_id(request.scope)
         try:
             response = await _serve(request, store, handler, operation, entry)
         except DroppedConnection:
             entry.status, entry.reason = 0, "connection dropped by a fault rule"
+            store.journal.finish(entry)
             raise
         entry.status = response.status_code
-        return response
+        entry.response_body = bytes(response.body)
+        store.journal.finish(entry)
+        return with_request_id(response, request.scope)
 
     endpoint.__name__ = handler.__name__
     return endpoint
@@ -148,11 +169,10 @@ async def _serve(
             if rule.drop:
                 await drop_connection(request)
             if rule.status is not None:
-                entry.response_body = rule.error_body()
-                return JSONResponse(entry.response_body, status_code=rule.status)
+                return WixJSONResponse(rule.error_body(), status_code=rule.status)
         raw_body = await _read_body(request)
         body = parse_json_body(raw_body)
-        entry.request_body = body if len(raw_body) <= JOURNAL_BODY_BYTES else _too_long(raw_body)
+        entry.request_body = raw_body
         with store.lock:
             now = store.clock.now()
             wait = store.rate_limiter.check(site_id, now, store.settings.rate_limit_per_minute)
@@ -185,7 +205,6 @@ async def _serve(
                     store.sites.pop(site_id, None)
                 raise
     except WixError as error:
-        entry.response_body = error.to_json()
         entry.reason = error.description
         return error_response(error)
     except DroppedConnection:
@@ -194,8 +213,7 @@ async def _serve(
         logger.exception("unhandled error in %s %s", request.method, request.url.path)
         entry.reason = "internal emulator error"
         return internal_error_response()
-    entry.response_body = result
-    return JSONResponse(result)
+    return WixJSONResponse(result)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -231,10 +249,6 @@ def _body_too_large() -> WixError:
         code="PAYLOAD_TOO_LARGE",
         status=413,
     )
-
-
-def _too_long(raw_body: bytes) -> dict[str, Any]:
-    return {"omitted": f"a body of {len(raw_body)} bytes, larger than the journal keeps"}
 
 
 def _fault_rule(store: Store, request: Request, operation: str, site_id: str) -> FaultRule | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import jobs
@@ -23,7 +23,8 @@ from ..seed import apply_seed
 from ..store import Store
 from ..validation import parse_json_body, read_object, read_str
 from . import render
-from .base import SITE_HEADER, error_response, internal_error_response
+from .base import SITE_HEADER, error_response, internal_error_response, with_request_id
+from .responses import WixJSONResponse
 
 logger = logging.getLogger("emulator")
 
@@ -38,11 +39,11 @@ def control_endpoint(handler: ControlHandler) -> Callable[[Request], Any]:
             with store.lock:
                 result = handler(store, request, body)
         except WixError as error:
-            return error_response(error)
+            return with_request_id(error_response(error), request.scope)
         except Exception:
             logger.exception("unhandled error in %s %s", request.method, request.url.path)
-            return internal_error_response()
-        return JSONResponse(result)
+            return with_request_id(internal_error_response(), request.scope)
+        return with_request_id(WixJSONResponse(result), request.scope)
 
     endpoint.__name__ = handler.__name__
     return endpoint

@@ -15,11 +15,12 @@ from functools import cache
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ..schemas import load_all
-from .base import Handler
+from .base import Handler, with_request_id
+from .responses import WixJSONResponse
 
 # (method, path after the service prefix, handler, Wix method name), as in app.py.
 RouteEntry = tuple[str, str, Handler, str]
@@ -204,8 +205,8 @@ def _served_document() -> dict[str, Any]:
     return build_document(SERVICES)
 
 
-async def openapi_document(request: Request) -> JSONResponse:
-    return JSONResponse(_served_document())
+async def openapi_document(request: Request) -> Response:
+    return with_request_id(WixJSONResponse(_served_document()), request.scope)
 
 
 def openapi_route() -> Route:

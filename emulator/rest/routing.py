@@ -19,6 +19,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import Receive, Scope, Send
 
+from .base import DroppedConnection
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -109,7 +111,13 @@ class ApiRouter(BaseRoute):
         if endpoint is None or scope.get("allowed_methods"):
             allowed = ", ".join(scope.get("allowed_methods", []))
             raise HTTPException(status_code=405, headers={"Allow": allowed})
-        response = await endpoint(Request(scope, receive, send))
+        try:
+            response = await endpoint(Request(scope, receive, send))
+        except DroppedConnection as exc:
+            # The server has seen the connection close; there is nobody to answer.
+            if exc.closed_transport:
+                return
+            raise
         await response(scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> Any:
