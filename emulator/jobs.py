@@ -144,6 +144,8 @@ def advance_jobs(site: SiteState, now: float, settings: Settings) -> None:
     Jobs whose accounts overlap must interleave as they would have in continuous time,
     or the outcome would depend on how far each clock move jumped.
     """
+    if not site.active_jobs:
+        return
     runnable = [job for job in site.active_jobs if _is_runnable(job, now)]
     if len(runnable) <= 1:
         for job in runnable:

@@ -30,7 +30,7 @@ def _parse_finite_float(text: str) -> float:
     return number
 
 
-# Wix request bodies nest a few levels; deeper JSON is rejected before anything stores
+# Wix request bodies nest a few levels. Deeper JSON is rejected before anything stores
 # it, because rendering or journaling a very deep value would exhaust the stack.
 MAX_JSON_DEPTH = 64
 

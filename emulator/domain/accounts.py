@@ -54,8 +54,7 @@ def create_account(site: SiteState, now: float, contact_id: str) -> Account:
         )
     contact = site.contacts.get(contact_id)
     if contact is None:
-        # A contact the emulator was not told about gets a bare record, as Wix fills
-        # contact details in later.
+        # An unknown contact gets a bare record, as Wix fills contact details in later.
         contact = Contact(id=contact_id)
         site.contacts[contact_id] = contact
     account = Account(

@@ -85,7 +85,7 @@ ASYNC_JOB_ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", "/v1/async-jobs/{jobId}/items", async_jobs.list_job_items, "listAsyncJobItems"),
 ]
 
-# Each service answers under its www.wixapis.com prefix and under the /_api/ prefix
+# Each service is served under its www.wixapis.com prefix and under the /_api/ prefix
 # that the SDK uses for any other host. One docs page shows async jobs unprefixed.
 SERVICES: list[tuple[list[str], list[tuple[str, str, Handler, str]]]] = [
     (["/loyalty-accounts", "/_api/loyalty-accounts"], ACCOUNT_ROUTES),
@@ -121,7 +121,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def unhandled_error(request: Request, exc: Exception) -> Response:
-    """Answer an exception that escaped every handler with the Wix 500 envelope."""
+    """Return the Wix 500 envelope for an exception that escaped every handler."""
     logger.error("unhandled error in %s %s: %r", request.method, request.url.path, exc)
     return with_request_id(internal_error_response(), request.scope)
 

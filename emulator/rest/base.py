@@ -1,4 +1,5 @@
-"""What every Wix API route shares: auth headers, the site, body parsing and errors.
+"""The request handling that every Wix API route shares: auth headers, the site, body
+parsing and errors.
 
 A handler is a plain function from an ``ApiCall`` to the JSON body of a 200 response.
 ``api_endpoint`` wraps it into a starlette endpoint that checks the headers, parses the
@@ -47,11 +48,15 @@ class ApiCall:
     body: dict[str, Any]
     query: QueryParams
     path: dict[str, str]
-    headers: Headers
+    request: Request
 
     @property
     def settings(self) -> Settings:
         return self.store.settings
+
+    @property
+    def headers(self) -> Headers:
+        return self.request.headers
 
 
 Handler = Callable[[ApiCall], dict[str, Any]]
@@ -74,14 +79,29 @@ def internal_error_response() -> WixJSONResponse:
     return WixJSONResponse(body, status_code=500)
 
 
-def site_id_of(headers: Headers) -> str:
+RawHeaders = dict[bytes, bytes]
+
+
+def raw_headers(request: Request) -> RawHeaders:
+    """Map lower-case header names to values, the first occurrence winning as in starlette.
+
+    One dictionary built in C replaces a scan of the header list for every lookup.
+    """
+    return dict(reversed(request.scope["headers"]))
+
+
+def header_text(headers: RawHeaders, name: bytes) -> str:
+    return headers.get(name, b"").decode("latin-1").strip()
+
+
+def site_id_of(headers: RawHeaders) -> str:
     """Return the calling site's ID, or raise 401/403 as Wix does for missing headers."""
-    if not headers.get("authorization", "").strip():
+    if not header_text(headers, b"authorization"):
         raise UnauthenticatedError(
             "missing Authorization header; send an API key or access token "
             "(the emulator accepts any non-empty value)"
         )
-    site_id = headers.get(SITE_HEADER, "").strip()
+    site_id = header_text(headers, SITE_HEADER.encode())
     if not site_id:
         raise PermissionDeniedError(
             f"missing {SITE_HEADER} header; site-level APIs need the ID of the site to act on"
@@ -123,18 +143,19 @@ def api_endpoint(handler: Handler, operation: str) -> Endpoint:
 
     async def endpoint(request: Request) -> Response:
         store: Store = request.app.state.store
+        headers = raw_headers(request)
         entry = store.journal.start(
             time=store.clock.now(),
             method=request.method,
             path=url_path(request),
-            query=request.scope.get("query_string", b"").decode(),
-            site_id=request.headers.get(SITE_HEADER, "").strip() or None,
+            query=request.scope.get("query_string", b"").decode("latin-1"),
+            site_id=header_text(headers, SITE_HEADER.encode()) or None,
             headers=request.scope["headers"],
         )
         entry.operation = operation
         entry.request_id = request_id(request.scope)
         try:
-            response = await _serve(request, store, handler, operation, entry)
+            response = await _serve(request, headers, store, handler, operation, entry)
         except DroppedConnection:
             entry.status, entry.reason = 0, "connection dropped by a fault rule"
             store.journal.finish(entry)
@@ -157,10 +178,15 @@ class DroppedConnection(Exception):
 
 
 async def _serve(
-    request: Request, store: Store, handler: Handler, operation: str, entry: JournalEntry
+    request: Request,
+    headers: RawHeaders,
+    store: Store,
+    handler: Handler,
+    operation: str,
+    entry: JournalEntry,
 ) -> Response:
     try:
-        site_id = site_id_of(request.headers)
+        site_id = site_id_of(headers)
         rule = _fault_rule(store, request, operation, site_id)
         if rule is not None:
             entry.fault = rule.id
@@ -170,7 +196,7 @@ async def _serve(
                 await drop_connection(request)
             if rule.status is not None:
                 return WixJSONResponse(rule.error_body(), status_code=rule.status)
-        raw_body = await _read_body(request)
+        raw_body = await _read_body(request, headers)
         body = parse_json_body(raw_body)
         entry.request_body = raw_body
         with store.lock:
@@ -195,7 +221,7 @@ async def _serve(
                 body=body,
                 query=request.query_params if request.scope.get("query_string") else NO_QUERY,
                 path=request.path_params,
-                headers=request.headers,
+                request=request,
             )
             try:
                 result = handler(call)
@@ -216,20 +242,19 @@ async def _serve(
     return WixJSONResponse(result)
 
 
-async def _read_body(request: Request) -> bytes:
+async def _read_body(request: Request, headers: RawHeaders) -> bytes:
     """Return the request body, without waiting for one that HTTP/1.1 rules out.
 
     A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112,
     section 6.3), so a plain GET skips starlette's body stream.
     """
-    headers = request.headers
     if (
         request.scope.get("http_version") in ("1.0", "1.1")
-        and "content-length" not in headers
-        and "transfer-encoding" not in headers
+        and b"content-length" not in headers
+        and b"transfer-encoding" not in headers
     ):
         return b""
-    declared = headers.get("content-length", "")
+    declared = header_text(headers, b"content-length")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise _body_too_large()
     chunks = []

@@ -13,7 +13,7 @@ class WixJSONResponse(JSONResponse):
 
     orjson writes the same compact UTF-8 JSON as starlette's ``json.dumps`` call for the
     values the emulator returns (string keys, 64-bit integers, finite floats), in about a
-    fifth of the time, and a page of 100 accounts is the emulator's most common answer.
+    fifth of the time. Pages of accounts are the emulator's most common responses.
     """
 
     def render(self, content: Any) -> bytes:
