@@ -151,15 +151,15 @@ def advance_jobs(site: SiteState, now: float, settings: Settings) -> None:
         for job in runnable:
             advance_job(site, job, now, settings)
         return
+    # One item at a time, earliest due first and, at equal due times, the older job
+    # first: the order the items would have had in continuous time.
     queue = [(_next_due(job), order, job) for order, job in enumerate(runnable)]
     heapq.heapify(queue)
     while queue:
         due, order, job = heapq.heappop(queue)
-        if due > now + TIME_TOLERANCE:
+        if due > now + tolerance(now):
             break
-        # Apply this job's items up to the moment the next job has an item due.
-        until = min(now, queue[0][0]) if queue else now
-        advance_job(site, job, max(due, until), settings)
+        process_items(site, job, 1, settings, now)
         if not job.finished:
             heapq.heappush(queue, (_next_due(job), order, job))
     # Every due item is applied; this moves jobs that have started but have no item
@@ -168,8 +168,17 @@ def advance_jobs(site: SiteState, now: float, settings: Settings) -> None:
         advance_job(site, job, now, settings)
 
 
+def tolerance(moment: float) -> float:
+    """Return how close to ``moment`` a due time must be to count as reached.
+
+    A clock moved to exactly an item's due time can land a few float steps before it.
+    The spacing of floats grows with the number, so the tolerance does too.
+    """
+    return max(TIME_TOLERANCE, abs(moment) * 1e-15)
+
+
 def _is_runnable(job: Job, now: float) -> bool:
-    return not job.held and not job.finished and now + TIME_TOLERANCE >= job.start_at
+    return not job.held and not job.finished and now + tolerance(now) >= job.start_at
 
 
 def _next_due(job: Job) -> float:
@@ -180,13 +189,13 @@ def _next_due(job: Job) -> float:
 
 
 def advance_job(site: SiteState, job: Job, now: float, settings: Settings) -> None:
-    if job.held or job.finished or now + TIME_TOLERANCE < job.start_at:
+    if job.held or job.finished or now + tolerance(now) < job.start_at:
         return
     total = len(job.account_ids)
     if job.rate is None:
         due = total
     else:
-        due = min(total, math.floor((now - job.start_at + TIME_TOLERANCE) * job.rate))
+        due = min(total, math.floor((now - job.start_at + tolerance(now)) * job.rate))
     process_items(site, job, due - len(job.items), settings, now)
 
 
@@ -280,6 +289,27 @@ def run_job(site: SiteState, job: Job, settings: Settings, now: float) -> None:
     process_items(site, job, len(job.account_ids), settings, now)
 
 
+def hold_job(job: Job, now: float) -> None:
+    """Stop a job where it is; ``release_job`` resumes it."""
+    if not job.held:
+        job.held = True
+        job.held_since = now
+
+
+def release_job(job: Job, now: float) -> None:
+    """Resume a held job as if the hold had not taken time.
+
+    The remaining items are due the same span after the release as they were after
+    the hold, so they get release-time timestamps, not back-dated ones.
+    """
+    if not job.held:
+        return
+    job.held = False
+    if job.held_since is not None and job.start_at != NEVER:
+        job.start_at += max(0.0, now - job.held_since)
+    job.held_since = None
+
+
 def fail_job(site: SiteState, job: Job, now: float) -> None:
     """End the job as a whole with status FAILED; items not yet applied never are."""
     if not job.finished:
@@ -290,6 +320,6 @@ def run_site_jobs(site: SiteState, settings: Settings, now: float) -> int:
     """Run every unfinished job of ``site`` to the end; return how many were run."""
     pending = list(site.active_jobs)
     for job in pending:
-        job.held = False
+        release_job(job, now)
         run_job(site, job, settings, now)
     return len(pending)

@@ -26,14 +26,18 @@ SECRET_NAME_PARTS = (
     "signature",
     "session",
     "credential",
+    "bearer",
+    "jwt",
 )
+# Short names that carry credentials in common schemes but are too short to match as parts.
+SECRET_NAMES = frozenset({"sig", "code"})
 REDACTED = "<redacted>"
 
 
 @functools.lru_cache(maxsize=1024)
 def is_secret_name(name: str) -> bool:
     lowered = name.lower()
-    return any(part in lowered for part in SECRET_NAME_PARTS)
+    return lowered in SECRET_NAMES or any(part in lowered for part in SECRET_NAME_PARTS)
 
 
 def redact_query(query: str) -> str:
@@ -64,12 +68,19 @@ def redact_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
 MAX_BODY_BYTES = 64 * 1024
 
 
-def decode_body(raw: bytes) -> Any:
+def _kept(body: bytes | int) -> bytes | int:
+    """Return the body to keep: the bytes, or only their count when the body is large."""
+    if isinstance(body, int) or len(body) <= MAX_BODY_BYTES:
+        return body
+    return len(body)
+
+
+def decode_body(raw: bytes | int) -> Any:
     """Return a kept body as JSON, or as text when it is not JSON."""
+    if isinstance(raw, int):
+        return {"omitted": f"a body of {raw} bytes, larger than the journal keeps"}
     if not raw:
         return None
-    if len(raw) > MAX_BODY_BYTES:
-        return {"omitted": f"a body of {len(raw)} bytes, larger than the journal keeps"}
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -93,9 +104,9 @@ class JournalEntry:
     query: str
     site_id: str
     request_headers: list[tuple[bytes, bytes]]
-    request_body: bytes = b""
+    request_body: bytes | int = b""
     status: int = 0
-    response_body: bytes = b""
+    response_body: bytes | int = b""
     operation: str | None = None
     request_id: str | None = None
     reason: str | None = None
@@ -123,25 +134,13 @@ class JournalEntry:
         return body
 
 
-def _pack_headers(headers: list[tuple[bytes, bytes]]) -> bytes:
-    # HTTP forbids ":" in header names and line breaks in values, so this is reversible.
-    return b"\n".join(name + b":" + value for name, value in headers)
-
-
-def _unpack_headers(packed: bytes) -> list[tuple[bytes, bytes]]:
-    if not packed:
-        return []
-    pairs = [line.partition(b":") for line in packed.split(b"\n")]
-    return [(name, value) for name, _, value in pairs]
-
-
 @dataclass
 class Journal:
     """Per-site ring buffers of requests, each holding at most ``size`` of them.
 
-    A finished entry is stored as a tuple of strings, bytes and numbers. CPython's
-    garbage collector stops tracking such tuples, so a full journal adds no work to
-    every collection, as a buffer of objects would.
+    A finished entry is stored as a tuple of strings, bytes, numbers and tuples of
+    those. CPython's garbage collector stops tracking such tuples, so a full journal
+    adds no work to every collection, as a buffer of objects would.
     """
 
     size: int = 500
@@ -184,10 +183,10 @@ class Journal:
                 entry.path,
                 redact_query(entry.query),
                 entry.site_id,
-                _pack_headers(entry.request_headers),
-                entry.request_body,
+                tuple(entry.request_headers),
+                _kept(entry.request_body),
                 entry.status,
-                entry.response_body,
+                _kept(entry.response_body),
                 entry.operation,
                 entry.request_id,
                 entry.reason,
@@ -203,6 +202,15 @@ class Journal:
             records = [record for buffer in self.sites.values() for record in buffer]
         records.sort(key=lambda record: record[0])
         return [_unpack(record) for record in records]
+
+    def resize(self, size: int) -> None:
+        """Keep at most ``size`` entries per site from now on, dropping the oldest."""
+        self.size = size
+        for site_id, buffer in list(self.sites.items()):
+            if size <= 0:
+                del self.sites[site_id]
+            else:
+                self.sites[site_id] = deque(buffer, maxlen=size)
 
     def clear(self, site_id: str | None = None) -> int:
         if site_id is None:
@@ -236,7 +244,7 @@ def _unpack(record: tuple[Any, ...]) -> JournalEntry:
         path=path,
         query=query,
         site_id=site_id,
-        request_headers=_unpack_headers(headers),
+        request_headers=list(headers),
         request_body=request_body,
         status=status,
         response_body=response_body,

@@ -145,6 +145,7 @@ class Job:
     polls_seen: int = 0
     # Controls for reproducing bugs: a held job does not move until released.
     held: bool = False
+    held_since: float | None = None
     forced_failures: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property

@@ -32,7 +32,10 @@ def export_site(site: SiteState) -> dict[str, Any]:
     accounts = []
     for account in site.accounts.values():
         body = _fields(account)
-        body["contact"] = account.contact.id
+        contact = account.contact
+        # A contact deleted through the Contacts API lives on only in its account.
+        known = site.contacts.get(contact.id) is contact
+        body["contact"] = contact.id if known else _fields(contact)
         latest = account.latest_transaction
         body["latest_transaction"] = latest.id if latest else None
         accounts.append(body)
@@ -101,16 +104,32 @@ def import_state(store: Store, document: Any, site_id: str | None = None) -> lis
     else:
         candidate = store.settings
     sites = {sid: read_site(sid, raw, candidate) for sid, raw in raw_sites.items()}
+    if site_id is not None:
+        _check_job_ids_unique(store, sites[site_id])
     # Everything is checked; from here on nothing can fail.
     if site_id is None:
         store.settings.update(candidate.to_json())
-        store.journal.size = store.settings.journal_size
+        store.journal.resize(store.settings.journal_size)
         store.sites = sites
     else:
         store.sites.update(sites)
     if clock_time is not None:
         store.clock.set(clock_time)
     return list(sites)
+
+
+def _check_job_ids_unique(store: Store, imported: SiteState) -> None:
+    """Job controls find a job by ID across sites, so IDs must not repeat across them."""
+    for other in store.sites.values():
+        if other.site_id == imported.site_id:
+            continue
+        shared = imported.jobs.keys() & other.jobs.keys()
+        if shared:
+            raise invalid(
+                "sites",
+                f"job {sorted(shared)[0]} already belongs to site "
+                f"{other.site_id}; job IDs must be unique across sites",
+            )
 
 
 def _clock_time(store: Store, clock: Any) -> float | None:

@@ -11,18 +11,23 @@ import dataclasses
 import math
 import types
 import typing
+from collections import Counter
 from typing import Any, TypeVar
 
 from .clock import MAX_TIME
 from .errors import invalid
 from .jobs import parse_job_profile
 from .models import Account, Contact, Job, JobItem, Program, Transaction
-from .settings import MAX_JOB_RATE, Settings
+from .settings import MAX_JOB_DELAY, MAX_JOB_RATE, Settings
 from .store import SiteState
 
 Record = TypeVar("Record")
 
-MAX_POINTS = 999_999_999 * 1000
+# Point counters grow with every earn, so only the range that JSON numbers hold exactly
+# is enforced.
+MAX_POINTS = 2**53
+# Jobs may be due up to a start delay after the clock's latest time.
+LATEST_TIME = MAX_TIME + MAX_JOB_DELAY + 1
 PROGRAM_STATUSES = ("UNKNOWN", "DRAFT", "ACTIVE", "PAUSED")
 EXPIRATION_STATUSES = ("UNKNOWN_STATUS", "DISABLED", "ENABLED")
 TRANSACTION_TYPES = ("EARN", "ADJUST", "GIVE")
@@ -86,8 +91,8 @@ def build(cls: type[Record], raw: Any, path: str, skip: tuple[str, ...] = ()) ->
                 raise invalid(f"{path}.{field.name}", "is required", "REQUIRED_FIELD")
             continue
         value = _check_value(raw[field.name], hints[field.name], f"{path}.{field.name}")
-        if field.name in TIME_FIELDS and value is not None and not 0 <= value <= MAX_TIME:
-            raise invalid(f"{path}.{field.name}", "must be a time between 1970 and 9000", "OTHER")
+        if field.name in TIME_FIELDS and value is not None and not 0 <= value <= LATEST_TIME:
+            raise invalid(f"{path}.{field.name}", "must be a time between 1970 and 9001", "OTHER")
         values[field.name] = value
     return cls(**values)
 
@@ -123,8 +128,15 @@ def _check_job(job: Job, path: str) -> None:
         raise invalid(f"{path}.rate", f"must be above 0 and at most {MAX_JOB_RATE:g}")
     if len(job.items) > len(job.account_ids):
         raise invalid(f"{path}.items", "has more items than the job has accounts")
-    if job.success_count + job.fail_count != len(job.items):
-        raise invalid(f"{path}", "success_count and fail_count do not add up to the items")
+    successes = sum(1 for item in job.items if item.success)
+    if (job.success_count, job.fail_count) != (successes, len(job.items) - successes):
+        raise invalid(path, "success_count and fail_count do not match the items' outcomes")
+    codes = Counter(item.error_code for item in job.items if not item.success)
+    if dict(job.errors_by_code) != dict(codes):
+        raise invalid(f"{path}.errors_by_code", "does not match the failed items' codes")
+    account_ids = set(job.account_ids)
+    if any(item.entity_id not in account_ids for item in job.items):
+        raise invalid(f"{path}.items", "names an account that is not in the job")
     if job.polls_required is not None and job.polls_required < 1:
         raise invalid(f"{path}.polls_required", "must be at least 1", "MIN")
 
@@ -141,6 +153,7 @@ def read_site(site_id: str, data: Any, settings: Settings) -> SiteState:
     _read_contacts_and_transactions(site, data, path)
     _read_accounts(site, data, path)
     _read_idempotency_keys(site, data, path)
+    _check_references(site, path)
     _read_jobs(site, data, path)
     profile = data.get("jobProfile")
     if profile is not None:
@@ -167,9 +180,17 @@ def _read_accounts(site: SiteState, data: dict[str, Any], path: str) -> None:
         where = f"{path}.accounts[{index}]"
         skip = ("contact", "latest_transaction")
         account = build(Account, raw, where, skip=skip)
-        contact = site.contacts.get(raw.get("contact"))
-        if contact is None:
-            raise invalid(f"{where}.contact", "must be the ID of a contact in this site")
+        raw_contact = raw.get("contact")
+        if isinstance(raw_contact, dict):
+            # A contact deleted from the site, kept whole inside its account.
+            contact = build(Contact, raw_contact, f"{where}.contact")
+            if contact.id in site.contacts:
+                raise invalid(f"{where}.contact", "embeds a contact the site still lists")
+        else:
+            found = site.contacts.get(raw_contact) if isinstance(raw_contact, str) else None
+            if found is None:
+                raise invalid(f"{where}.contact", "must be the ID of a contact in this site")
+            contact = found
         latest = raw.get("latest_transaction")
         if latest is not None and latest not in site.transactions:
             raise invalid(f"{where}.latest_transaction", "must be the ID of a transaction")
@@ -182,6 +203,24 @@ def _read_accounts(site: SiteState, data: dict[str, Any], path: str) -> None:
             raise invalid(f"{where}.contact", f"contact {contact.id} already has an account")
         site.accounts[account.id] = account
         site.account_by_contact[contact.id] = account.id
+
+
+def _check_references(site: SiteState, path: str) -> None:
+    """Reject transactions and idempotency keys that name an account or transaction the
+    site does not have."""
+    for transaction in site.transactions.values():
+        if transaction.account_id not in site.accounts:
+            raise invalid(
+                f"{path}.transactions",
+                f"transaction {transaction.id} names "
+                f"account {transaction.account_id}, which is not in the site",
+            )
+    for (account_id, key), transaction_id in site.idempotency_keys.items():
+        if account_id not in site.accounts or transaction_id not in site.transactions:
+            raise invalid(
+                f"{path}.idempotencyKeys",
+                f"key {key!r} names an account or transaction that is not in the site",
+            )
 
 
 def _read_idempotency_keys(site: SiteState, data: dict[str, Any], path: str) -> None:

@@ -23,6 +23,20 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _parse_int64(text: str) -> int:
+    # Wix's protobuf integers are at most 64 bits, and responses are encoded with orjson,
+    # which cannot write larger ones; a value that could not be returned is not stored.
+    if len(text.lstrip("-")) > 19:
+        raise ValueError(f"the integer {text[:30]}... does not fit in 64 bits")
+    number = int(text)
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise ValueError(f"the integer {text} does not fit in 64 bits")
+    return number
+
+
 def _parse_finite_float(text: str) -> float:
     number = float(text)
     if not math.isfinite(number):
@@ -62,7 +76,12 @@ def _decode_json(raw: bytes) -> Any:
     program, any of them would make every later response that renders it fail.
     """
     try:
-        body = json.loads(raw, parse_constant=_reject_constant, parse_float=_parse_finite_float)
+        body = json.loads(
+            raw,
+            parse_constant=_reject_constant,
+            parse_float=_parse_finite_float,
+            parse_int=_parse_int64,
+        )
         json.dumps(body, ensure_ascii=False).encode("utf-8")
     except json.JSONDecodeError as exc:
         raise WixError(f"the request body is not valid JSON: {exc}") from None

@@ -166,7 +166,9 @@ def test_hold_release_and_step(control: EmulatorClient, site_id: str) -> None:
 
     released = control.release(job_id)
     assert released["held"] is False
-    assert released["job"]["status"] == "FINISHED"
+    assert released["job"]["status"] == "PROCESSING"
+    # The hold took no job time, so the rest is due the same span after the release.
+    control.advance(JOB_DELAY + 3 / JOB_RATE)
     assert [balance(control, site_id, a) for a in account_ids] == [5, 5, 5]
 
 

@@ -123,8 +123,29 @@ def test_held_job_waits_until_released(
     assert job_of(wix, job_id)["status"] == "INITIALIZED"
     assert balance_of(wix, account_ids[0]) == 10
     control.post(f"/_emulator/jobs/{job_id}/release")
-    assert job_of(wix, job_id)["status"] == "FINISHED"
+    # The hold took no job time: the job starts 1 s after the release, at 10 items/s.
+    assert job_of(wix, job_id)["status"] == "INITIALIZED"
+    control.post("/_emulator/clock/advance", json={"seconds": 1.2})
+    job = job_of(wix, job_id)
+    assert job["status"] == "FINISHED"
+    assert job["updatedDate"] > job["createdDate"]
     assert balance_of(wix, account_ids[0]) == 15
+
+
+def test_released_job_is_not_back_dated(
+    control: httpx.Client, wix: httpx.Client, site_id: str
+) -> None:
+    account_ids = seed_accounts(control, site_id, [10])
+    job_id = bulk_amount(wix, 5)
+    control.post("/_emulator/clock/advance", json={"seconds": 0.5})
+    control.post(f"/_emulator/jobs/{job_id}/hold")
+    control.post("/_emulator/clock/advance", json={"seconds": 60})
+    released_at = control.get("/_emulator/clock").json()["now"]
+    control.post(f"/_emulator/jobs/{job_id}/release")
+    control.post("/_emulator/clock/advance", json={"seconds": 1})
+    account = wix.get(f"{ACCOUNTS}/{account_ids[0]}").json()["account"]
+    assert account["points"]["balance"] == 15
+    assert account["updatedDate"] > released_at
 
 
 def test_step_moves_job_item_by_item(
@@ -298,3 +319,29 @@ def test_second_job_processing_at_its_start(
     control.post("/_emulator/clock/advance", json={"seconds": 1.0})
     assert job_of(wix, first)["status"] == "PROCESSING"
     assert job_of(wix, second)["status"] == "PROCESSING"
+
+
+@pytest.mark.parametrize("steps", [[1.5], [0.25] * 6, [1.1, 0.05, 0.35], [0.001] * 1500])
+def test_simultaneous_jobs_apply_oldest_first(
+    control: httpx.Client, wix: httpx.Client, site_id: str, steps: list[float]
+) -> None:
+    account_ids = seed_accounts(control, site_id, [0, 0])
+    wix.post(f"{ACCOUNTS}/bulk-adjust", json={"balance": 100})
+    wix.post(f"{ACCOUNTS}/bulk-adjust", json={"amount": 5})
+    for seconds in steps:
+        control.post("/_emulator/clock/advance", json={"seconds": seconds})
+    # Items due at the same moment apply in the order their jobs were created.
+    balances = sorted(balance_of(wix, account_id) for account_id in account_ids)
+    assert balances == [105, 105]
+
+
+def test_jobs_far_in_future_do_not_hang(
+    control: httpx.Client, wix: httpx.Client, site_id: str
+) -> None:
+    account_ids = seed_accounts(control, site_id, [10, 20])
+    control.post("/_emulator/clock/set", json={"time": "3000-01-01T00:00:00Z"})
+    bulk_amount(wix, 5)
+    bulk_amount(wix, 7)
+    response = control.post("/_emulator/clock/advance", json={"seconds": 2}, timeout=10)
+    assert response.status_code == 200
+    assert sorted(balance_of(wix, account_id) for account_id in account_ids) == [22, 32]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import uuid
 import zlib
 from typing import Any
@@ -294,3 +295,108 @@ def test_snapshot_clock_beyond_range_rejected(control: httpx.Client) -> None:
     response = control.post("/_emulator/snapshot", json=document)
     assert response.status_code == 400
     assert violation_field(response) == "clock.now"
+
+
+def test_integer_beyond_64_bits_rejected(wix: httpx.Client) -> None:
+    body = '{"loyaltyProgram": {"pointDefinition": {"icon": {"n": 100000000000000000000}}}}'
+    response = wix.patch(PROGRAM, content=body)
+    assert response.status_code == 400
+    assert "64 bits" in response.json()["message"]
+    assert wix.get(PROGRAM).status_code == 200
+
+
+def test_fault_rule_huge_nth_rejected(control: httpx.Client) -> None:
+    body = '{"operation": "getAsyncJob", "status": 503, "nth": 100000000000000000000}'
+    response = control.post("/_emulator/faults", content=body)
+    assert response.status_code == 400
+    assert control.get("/_emulator/faults").status_code == 200
+
+
+def test_rejected_seed_creates_no_site(control: httpx.Client, site_id: str) -> None:
+    response = control.post(
+        "/_emulator/seed", json={"siteId": site_id, "accounts": [{"balance": -1}]}
+    )
+    assert response.status_code == 400
+    assert site_id not in site_ids(control)
+
+
+def test_deleted_contact_survives_snapshot(
+    control: httpx.Client, wix: httpx.Client, site_id: str
+) -> None:
+    contact = wix.post(
+        "/contacts/v4/contacts", json={"info": {"name": {"first": "Ada", "last": "Lovelace"}}}
+    ).json()["contact"]
+    account = wix.post(ACCOUNTS, json={"contactId": contact["id"]}).json()["account"]
+    assert wix.delete(f"/contacts/v4/contacts/{contact['id']}").status_code == 200
+    document = control.get("/_emulator/snapshot", params={"siteId": site_id}).json()
+    response = control.post("/_emulator/snapshot", params={"siteId": site_id}, json=document)
+    assert response.status_code == 200
+    again = control.get("/_emulator/snapshot", params={"siteId": site_id}).json()
+    assert again["sites"] == document["sites"]
+    restored = wix.get(f"{ACCOUNTS}/{account['id']}").json()["account"]
+    assert restored["contact"]["name"] == "Ada Lovelace"
+
+
+def test_snapshot_job_counts_must_match_items(
+    control: httpx.Client, wix: httpx.Client, site_id: str
+) -> None:
+    seed_one(control, site_id)
+    job_id = wix.post(f"{ACCOUNTS}/bulk-adjust", json={"amount": 1}).json()["asyncJobId"]
+    control.post(f"/_emulator/jobs/{job_id}/finish")
+    document = control.get("/_emulator/snapshot", params={"siteId": site_id}).json()
+    document["sites"][site_id]["jobs"][0]["success_count"] = 2
+    response = control.post("/_emulator/snapshot", params={"siteId": site_id}, json=document)
+    assert response.status_code == 400
+
+
+def test_head_runs_get_route(wix: httpx.Client) -> None:
+    response = wix.head(PROGRAM)
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_method_not_allowed_lists_allow(wix: httpx.Client) -> None:
+    response = wix.delete(PROGRAM)
+    assert response.status_code == 405
+    assert "GET" in response.headers["allow"]
+
+
+def test_utf8_site_header_matches_control_plane(control: httpx.Client) -> None:
+    site = f"café-{uuid.uuid4()}"
+    seed_one(control, site)
+    headers = {"Authorization": b"k", "wix-site-id": site.encode()}
+    response = httpx.post(
+        f"{control.base_url}{ACCOUNTS}/query", json={"query": {}}, headers=headers
+    )
+    assert len(response.json()["loyaltyAccounts"]) == 1
+
+
+def test_journal_size_change_trims_buffers(
+    control: httpx.Client, wix: httpx.Client, site_id: str
+) -> None:
+    for _ in range(5):
+        wix.get(PROGRAM)
+    control.patch("/_emulator/settings", json={"journal_size": 2})
+    entries = control.get("/_emulator/journal", params={"siteId": site_id}).json()["entries"]
+    assert len(entries) == 2
+
+
+def test_journal_keeps_rejected_body(
+    control: httpx.Client, wix: httpx.Client, site_id: str
+) -> None:
+    wix.post(f"{ACCOUNTS}/query", content=b"{not json")
+    entries = control.get("/_emulator/journal", params={"siteId": site_id}).json()["entries"]
+    assert entries[-1]["requestBody"] == "{not json"
+
+
+def test_control_body_limit_is_413(control: httpx.Client) -> None:
+    # Declare a body just over the limit and send none: the server must answer at once.
+    host, port = str(control.base_url.host), control.base_url.port
+    request = (
+        f"POST /_emulator/reset HTTP/1.1\r\nHost: {host}\r\n"
+        f"Content-Length: {(256 << 20) + 1}\r\n\r\n"
+    ).encode()
+    with socket.create_connection((host, port), timeout=10) as connection:
+        connection.sendall(request)
+        status_line = connection.recv(4096).split(b"\r\n", 1)[0]
+    assert status_line == b"HTTP/1.1 413 Request Entity Too Large"

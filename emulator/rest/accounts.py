@@ -28,7 +28,8 @@ def _account_body(call: ApiCall, account: Any) -> dict[str, Any]:
 
 
 def _searchable_accounts(call: ApiCall) -> Iterable[Account]:
-    """Accounts as query and search see them: lagging behind writes when search_lag_seconds is set."""
+    """Return the accounts as query and search see them, lagging behind writes when
+    search_lag_seconds is set."""
     lag = call.settings.search_lag_seconds
     if lag > 0:
         return rules.accounts_as_of(call.site, call.now - lag)

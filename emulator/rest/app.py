@@ -16,7 +16,15 @@ from ..clock import Clock, make_clock
 from ..settings import Settings
 from ..store import Store
 from . import accounts, async_jobs, contacts, programs, transactions
-from .base import Handler, api_endpoint, internal_error_response, request_id, with_request_id
+from .base import (
+    Handler,
+    api_endpoint,
+    header_text,
+    internal_error_response,
+    raw_headers,
+    request_id,
+    with_request_id,
+)
 from .control import control_routes
 from .debugging import debugging_routes
 from .openapi import openapi_route
@@ -133,7 +141,7 @@ def _journal_route_error(request: Request, response: WixJSONResponse) -> None:
         method=request.method,
         path=request.url.path,
         query=request.url.query,
-        site_id=request.headers.get("wix-site-id", "").strip() or None,
+        site_id=header_text(raw_headers(request), b"wix-site-id") or None,
         headers=request.scope["headers"],
     )
     entry.status = response.status_code
@@ -156,7 +164,8 @@ def _http_error_response(request: Request, exc: HTTPException) -> WixJSONRespons
                 }
             },
         }
-        return WixJSONResponse(body, status_code=405)
+        # RFC 9110 requires a 405 to list the allowed methods.
+        return WixJSONResponse(body, status_code=405, headers=exc.headers)
     if exc.status_code != 404:
         body = {
             "message": str(exc.detail),

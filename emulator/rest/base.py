@@ -35,6 +35,8 @@ SITE_HEADER = "wix-site-id"
 # NOTE: Wix does not document its request size limit; 1 MiB is far above any loyalty
 # request (an $in over 1,000 GUIDs is about 40 KB).
 MAX_BODY_BYTES = 1 << 20
+# Control-plane bodies carry seeds and snapshots, so their limit is far higher.
+CONTROL_MAX_BODY_BYTES = 256 << 20
 MEMBER_HEADER = "x-wix-emulator-member-id"
 # Shared by every request without a query string; QueryParams is immutable.
 NO_QUERY = QueryParams()
@@ -91,7 +93,12 @@ def raw_headers(request: Request) -> RawHeaders:
 
 
 def header_text(headers: RawHeaders, name: bytes) -> str:
-    return headers.get(name, b"").decode("latin-1").strip()
+    """Return a header's value as text: UTF-8 as clients send it, else Latin-1."""
+    value = headers.get(name, b"")
+    try:
+        return value.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return value.decode("latin-1").strip()
 
 
 def site_id_of(headers: RawHeaders) -> str:
@@ -197,8 +204,8 @@ async def _serve(
             if rule.status is not None:
                 return WixJSONResponse(rule.error_body(), status_code=rule.status)
         raw_body = await _read_body(request, headers)
-        body = parse_json_body(raw_body)
         entry.request_body = raw_body
+        body = parse_json_body(raw_body)
         with store.lock:
             now = store.clock.now()
             wait = store.rate_limiter.check(site_id, now, store.settings.rate_limit_per_minute)
@@ -230,6 +237,7 @@ async def _serve(
                 if site_is_new:
                     store.sites.pop(site_id, None)
                 raise
+        return WixJSONResponse(result)
     except WixError as error:
         entry.reason = error.description
         return error_response(error)
@@ -239,10 +247,9 @@ async def _serve(
         logger.exception("unhandled error in %s %s", request.method, request.url.path)
         entry.reason = "internal emulator error"
         return internal_error_response()
-    return WixJSONResponse(result)
 
 
-async def _read_body(request: Request, headers: RawHeaders) -> bytes:
+async def _read_body(request: Request, headers: RawHeaders, limit: int = MAX_BODY_BYTES) -> bytes:
     """Return the request body, without waiting for one that HTTP/1.1 rules out.
 
     A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112,
@@ -255,21 +262,26 @@ async def _read_body(request: Request, headers: RawHeaders) -> bytes:
     ):
         return b""
     declared = header_text(headers, b"content-length")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _body_too_large()
+    if declared.isdigit() and int(declared) > limit:
+        raise _body_too_large(limit)
     chunks = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _body_too_large()
+        if size > limit:
+            raise _body_too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _body_too_large() -> WixError:
+async def read_control_body(request: Request) -> bytes:
+    """Read a control-plane body, which may be as large as a seed of many accounts."""
+    return await _read_body(request, raw_headers(request), CONTROL_MAX_BODY_BYTES)
+
+
+def _body_too_large(limit: int) -> WixError:
     return WixError(
-        f"the request body is larger than {MAX_BODY_BYTES} bytes; send smaller requests "
+        f"the request body is larger than {limit} bytes; send smaller requests "
         "(a bulk change of many accounts is one bulk-adjust with a filter)",
         code="PAYLOAD_TOO_LARGE",
         status=413,

@@ -23,7 +23,15 @@ from ..seed import apply_seed
 from ..store import Store
 from ..validation import parse_json_body, read_object, read_str
 from . import render
-from .base import SITE_HEADER, error_response, internal_error_response, with_request_id
+from .base import (
+    SITE_HEADER,
+    error_response,
+    header_text,
+    internal_error_response,
+    raw_headers,
+    read_control_body,
+    with_request_id,
+)
 from .responses import WixJSONResponse
 
 logger = logging.getLogger("emulator")
@@ -34,16 +42,17 @@ ControlHandler = Callable[[Store, Request, dict[str, Any]], dict[str, Any]]
 def control_endpoint(handler: ControlHandler) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         try:
-            body = parse_json_body(await request.body())
+            body = parse_json_body(await read_control_body(request))
             store: Store = request.app.state.store
             with store.lock:
                 result = handler(store, request, body)
+            response = WixJSONResponse(result)
         except WixError as error:
             return with_request_id(error_response(error), request.scope)
         except Exception:
             logger.exception("unhandled error in %s %s", request.method, request.url.path)
             return with_request_id(internal_error_response(), request.scope)
-        return with_request_id(WixJSONResponse(result), request.scope)
+        return with_request_id(response, request.scope)
 
     endpoint.__name__ = handler.__name__
     return endpoint
@@ -51,7 +60,7 @@ def control_endpoint(handler: ControlHandler) -> Callable[[Request], Any]:
 
 def _site_id(request: Request, body: dict[str, Any], required: bool = True) -> str | None:
     site_id = read_str(body, "siteId", min_length=1) or request.query_params.get("siteId")
-    site_id = site_id or request.headers.get(SITE_HEADER)
+    site_id = site_id or header_text(raw_headers(request), SITE_HEADER.encode())
     if required and not site_id:
         raise invalid(
             "siteId",
@@ -84,8 +93,15 @@ def reset(store: Store, request: Request, body: dict[str, Any]) -> dict[str, Any
 def seed(store: Store, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     site_id = _site_id(request, body)
     assert site_id is not None
+    site_is_new = site_id not in store.sites
     site = store.site(site_id)
-    account_ids = apply_seed(site, store.clock.now(), body)
+    try:
+        account_ids = apply_seed(site, store.clock.now(), body)
+    except WixError:
+        # A rejected seed changes nothing, not even the list of sites.
+        if site_is_new:
+            store.sites.pop(site_id, None)
+        raise
     logger.info("seeded site %s with %d accounts", site_id, len(account_ids))
     return {"siteId": site_id, "accountIds": account_ids}
 
@@ -144,7 +160,7 @@ def update_settings(store: Store, request: Request, body: dict[str, Any]) -> dic
     if changes is None:
         changes = body
     store.settings.update(changes)
-    store.journal.size = store.settings.journal_size
+    store.journal.resize(store.settings.journal_size)
     logger.info("settings changed: %s", ", ".join(sorted(changes)))
     return {"settings": store.settings.to_json()}
 
@@ -188,9 +204,9 @@ def job_control(store: Store, request: Request, body: dict[str, Any]) -> dict[st
         )
     result: dict[str, Any] = {}
     if action == "hold":
-        job.held = True
+        jobs.hold_job(job, now)
     elif action == "release":
-        job.held = False
+        jobs.release_job(job, now)
         jobs.advance_job(site, job, now, store.settings)
     elif action == "step":
         count = body.get("items", 1)

@@ -98,7 +98,8 @@ class ApiRouter(BaseRoute):
         found = self._lookup(scope["path"])
         if not found:
             return Match.NONE, {}
-        method = scope["method"]
+        # HEAD runs the GET endpoint, as starlette's own routes do; the server sends no body.
+        method = "GET" if scope["method"] == "HEAD" else scope["method"]
         for endpoints, params in found:
             endpoint = endpoints.get(method)
             if endpoint is not None:
