@@ -271,7 +271,7 @@ REGISTER: tuple[Divergence, ...] = (
         endpoint="query, search, list and transactions query",
         behaviour="A cursor whose filter would make it longer than 16000 characters is kept "
         "by the emulator and handed out as a short reference that works until the emulator "
-        "restarts or 1,000 newer long cursors push it out.",
+        "restarts or 100 newer long cursors push it out.",
         evidence="CursorPaging.cursor has a documented maximum of 16000 characters; how Wix "
         "keeps its cursors is not documented.",
     ),

@@ -42,7 +42,7 @@ COMPRESSED_PREFIX = "z."
 # The newest MAX_STORED_CURSORS are kept, in this process only, so such a cursor does
 # not survive a restart.
 STORED_PREFIX = "r."
-MAX_STORED_CURSORS = 1000
+MAX_STORED_CURSORS = 100
 _stored: OrderedDict[str, str] = OrderedDict()
 _stored_lock = threading.Lock()
 # The largest decompressed cursor accepted, against a compressed bomb.
