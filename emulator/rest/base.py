@@ -240,6 +240,15 @@ async def _serve(
         return WixJSONResponse(result)
     except WixError as error:
         entry.reason = error.description
+        logger.info(
+            "%s %s rejected with %d %s (site %s): %s",
+            request.method,
+            entry.path,
+            error.status,
+            error.code,
+            entry.site_id,
+            error.description,
+        )
         return error_response(error)
     except DroppedConnection:
         raise

@@ -48,6 +48,14 @@ def control_endpoint(handler: ControlHandler) -> Callable[[Request], Any]:
                 result = handler(store, request, body)
             response = WixJSONResponse(result)
         except WixError as error:
+            logger.info(
+                "%s %s rejected with %d %s: %s",
+                request.method,
+                request.url.path,
+                error.status,
+                error.code,
+                error.description,
+            )
             return with_request_id(error_response(error), request.scope)
         except Exception:
             logger.exception("unhandled error in %s %s", request.method, request.url.path)
