@@ -7,10 +7,13 @@ Reset drops a site's state in one dictionary operation.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from .clock import Clock
+from .errors import WixError
 from .faults import FaultRules
 from .journal import Journal
 from .models import Account, Contact, Job, Program, Transaction
@@ -69,6 +72,18 @@ class Store:
             state = SiteState(site_id=site_id, program=program)
             self.sites[site_id] = state
         return state
+
+    @contextmanager
+    def site_for_change(self, site_id: str) -> Iterator[SiteState]:
+        """Yield the site for a change; a rejected change leaves no new empty site behind."""
+        is_new = site_id not in self.sites
+        site = self.site(site_id)
+        try:
+            yield site
+        except WixError:
+            if is_new:
+                self.sites.pop(site_id, None)
+            raise
 
     def reset(self, site_id: str | None = None) -> int:
         """Drop one site's state, or every site's; return how many sites were dropped."""

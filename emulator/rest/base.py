@@ -215,28 +215,22 @@ async def _serve(
                     f"per minute; retry after {wait} s",
                     retry_after=wait,
                 )
-            site_is_new = site_id not in store.sites
-            site = store.site(site_id)
-            site.keep_history = store.settings.search_lag_seconds > 0
-            if not site.keep_history and site.history:
-                site.history.clear()
-            advance_jobs(site, now, store.settings)
-            call = ApiCall(
-                store=store,
-                site=site,
-                now=now,
-                body=body,
-                query=request.query_params if request.scope.get("query_string") else NO_QUERY,
-                path=request.path_params,
-                request=request,
-            )
-            try:
+            # A rejected request changes nothing, not even the list of sites.
+            with store.site_for_change(site_id) as site:
+                site.keep_history = store.settings.search_lag_seconds > 0
+                if not site.keep_history and site.history:
+                    site.history.clear()
+                advance_jobs(site, now, store.settings)
+                call = ApiCall(
+                    store=store,
+                    site=site,
+                    now=now,
+                    body=body,
+                    query=request.query_params if request.scope.get("query_string") else NO_QUERY,
+                    path=request.path_params,
+                    request=request,
+                )
                 result = handler(call)
-            except WixError:
-                # A rejected request changes nothing, not even the list of sites.
-                if site_is_new:
-                    store.sites.pop(site_id, None)
-                raise
         return WixJSONResponse(result)
     except WixError as error:
         entry.reason = error.description

@@ -101,15 +101,8 @@ def reset(store: Store, request: Request, body: dict[str, Any]) -> dict[str, Any
 def seed(store: Store, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     site_id = _site_id(request, body)
     assert site_id is not None
-    site_is_new = site_id not in store.sites
-    site = store.site(site_id)
-    try:
+    with store.site_for_change(site_id) as site:
         account_ids = apply_seed(site, store.clock.now(), body)
-    except WixError:
-        # A rejected seed changes nothing, not even the list of sites.
-        if site_is_new:
-            store.sites.pop(site_id, None)
-        raise
     logger.info("seeded site %s with %d accounts", site_id, len(account_ids))
     return {"siteId": site_id, "accountIds": account_ids}
 
