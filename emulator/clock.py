@@ -1,6 +1,6 @@
 """Clocks that drive every timestamp and every job's progress.
 
-Domain code never reads the system time. It asks a ``Clock`` for ``now()``, so a test
+Domain code never reads the system time. It calls ``now()`` on a ``Clock``, so a test
 can use ``ManualClock`` and move time only when it calls ``advance``.
 """
 
@@ -63,10 +63,10 @@ class SystemClock:
 
 
 class ManualClock:
-    """A clock that stands still until ``advance`` or ``set`` moves it.
+    """A clock that does not move until ``advance`` or ``set`` moves it.
 
     It counts whole microseconds, so a hundred moves of 0.005 s land exactly where one
-    move of 0.5 s does; summing floats would drift.
+    move of 0.5 s does. Summing floats would drift.
     """
 
     mode = "manual"

@@ -1,6 +1,6 @@
 """The register of guesses: every behaviour the Wix docs do not fix, in one place.
 
-``GET /_emulator/divergences`` serves this list, and tests read it. Each entry says
+``GET /_emulator/divergences`` serves this list, and tests read it. Each entry gives
 what the emulator does, the evidence behind it, and, where another answer is credible,
 the setting that switches to it. Evidence names the public source it rests on.
 """

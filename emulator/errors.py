@@ -16,7 +16,7 @@ Every rejection raised by domain code is a ``WixError``; the REST layer renders 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -138,11 +138,3 @@ class RateLimitedError(WixError):
     def __init__(self, description: str, *, retry_after: int) -> None:
         super().__init__(description)
         self.retry_after = retry_after
-
-
-@dataclass
-class ErrorBody:
-    """A fully custom error response, used by fault rules that replay a captured body."""
-
-    status: int
-    body: dict[str, Any] = field(default_factory=dict)

@@ -166,6 +166,9 @@ def parse_rule(raw: Any, field_prefix: str = "", operations: Collection[str] = (
             p + "status", "send status, body, delay or drop: what the rule does", "REQUIRED_FIELD"
         )
     seed = read_int(raw, "seed", prefix=p)
+    if status is None and body is not None:
+        # A custom body without a status is sent as a server error.
+        status = 500
     rule = FaultRule(
         id=read_str(raw, "id", min_length=1, max_length=100, prefix=p) or new_id(),
         operation=operation,
@@ -175,7 +178,7 @@ def parse_rule(raw: Any, field_prefix: str = "", operations: Collection[str] = (
         nth=read_int(raw, "nth", minimum=1, prefix=p),
         probability=float(probability) if probability is not None else None,
         times=read_int(raw, "times", minimum=1, prefix=p),
-        status=status if status is not None else (500 if body is not None else None),
+        status=status,
         body=body,
         delay=float(delay),
         drop=drop,

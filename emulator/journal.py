@@ -92,7 +92,7 @@ class JournalEntry:
     """One request and its response.
 
     Headers and bodies are kept raw, as the ASGI header list and bytes, and decoded and
-    redacted only when the entry is read. Requests that nobody inspects then cost
+    redacted only when the entry is read. Requests that no one reads then cost
     little, and bytes add no work for the garbage collector. Secrets never leave
     ``to_json``.
     """

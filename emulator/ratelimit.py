@@ -2,7 +2,7 @@
 
 Wix documents a limit of 200 requests per minute per app instance. The emulator counts
 each site's requests in fixed one-minute windows of its own clock, so a manual clock
-that stands still keeps a throttled site throttled until the clock moves.
+that does not move keeps a throttled site throttled until the clock moves.
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _parse_int64(text: str) -> int:
-    # Wix's protobuf integers are at most 64 bits, and responses are encoded with orjson,
-    # which cannot write larger ones; a value that could not be returned is not stored.
+    # Wix's protobuf integers are at most 64 bits, and orjson, which encodes responses,
+    # cannot write larger ones. A value that could not be returned is not stored.
     if len(text.lstrip("-")) > 19:
         raise ValueError(f"the integer {text[:30]}... does not fit in 64 bits")
     number = int(text)

@@ -318,7 +318,7 @@ def test_in_process_transport(server: EmulatorServer, site_id: str) -> None:
 
     assert response.status_code == 200
     assert response.json()["account"]["points"]["balance"] == 3
-    # Same app, same state: the socket server sees the seeded account too.
+    # Same app, same state: the socket server returns the seeded account too.
     with EmulatorClient(server.url) as over_socket:
         assert balance(over_socket, site_id, account_id) == 3
 

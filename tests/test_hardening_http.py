@@ -390,7 +390,7 @@ def test_journal_keeps_rejected_body(
 
 
 def test_control_body_limit_is_413(control: httpx.Client) -> None:
-    # Declare a body just over the limit and send none: the server must answer at once.
+    # Declare a body just over the limit and send none: the server must respond at once.
     host, port = str(control.base_url.host), control.base_url.port
     request = (
         f"POST /_emulator/reset HTTP/1.1\r\nHost: {host}\r\n"

@@ -66,7 +66,7 @@ def inline_references(
     """Copy ``schema`` with every ``$ref`` replaced by the schema it names.
 
     A reference back into a schema that is being inlined is kept as a ``$ref``, so
-    recursive schemas stay valid; the validator's registry still resolves those.
+    recursive schemas stay valid. The validator's registry still resolves those.
     """
     if isinstance(schema, list):
         return [inline_references(item, current_file, files, seen) for item in schema]

@@ -45,7 +45,7 @@ def set_status(program: Program, now: float, status: str) -> None:
         program.updated = now
 
 
-# NOTE: Wix does not document the expiration settings that enabling starts with; the
+# NOTE: Wix does not document the expiration settings that enabling starts with. The
 # emulator uses 12 months of inactivity and 100 percent when none were set.
 DEFAULT_MONTHS_OF_INACTIVITY = 12
 DEFAULT_EXPIRING_PERCENTAGE = 100

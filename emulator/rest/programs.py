@@ -45,7 +45,7 @@ def disable_points_expiration(call: ApiCall) -> dict[str, Any]:
 
 
 def bulk_get_programs(call: ApiCall) -> dict[str, Any]:
-    # The real method lists every site of the calling Wix user; the emulator knows
-    # only the site named by the request.
+    # The real method lists every site of the calling Wix user. The emulator
+    # returns only the site named by the request.
     program = render.program(call.site.program)
     return {"programInSites": [{"metaSiteId": call.site.site_id, "loyaltyProgram": program}]}

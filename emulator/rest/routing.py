@@ -115,7 +115,7 @@ class ApiRouter(BaseRoute):
         try:
             response = await endpoint(Request(scope, receive, send))
         except DroppedConnection as exc:
-            # The server has seen the connection close; there is nobody to answer.
+            # The server has seen the connection close, so there is no response to send.
             if exc.closed_transport:
                 return
             raise
